@@ -1,0 +1,50 @@
+# Warta: `make run` serves the app on SQLite, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test serve bench lint system-deps translations clean
+
+run: $(VENV)/.installed translations
+	$(BIN)/flask --app wsgi db upgrade
+	@echo
+	@echo "  Warta is being served at http://$(HOST):$(PORT)/"
+	@echo
+	$(BIN)/flask --app wsgi run --debug --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test translations system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r webapp -ll
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d webapp/translations
+
+# Chromium (browser tests), Java (the Nu HTML Checker) and wrk (benchmarks), from Debian.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,193 @@
+"""The article page and its sections, in both shapes."""
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLE, HTMX, make_config
+
+from webapp import create_app
+from webapp.content import CONTENT_DIR, parse_article
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_1dd38499e0e80787.txt"
+BANNER = "Putin dan Kim Jong Un Tandatangani Pakta Pertahanan, Ini 5 Konsekuensinya"
+SECTION_TITLES = [
+    "1. Saling Membantu Jika Salah Satu Pihak Diserang",
+    "2. Perluasan kerjasama di berbagai bidang",
+    "3. Melawan hegemoni AS",
+    "4. Memperkuat dialog strategis",
+    "5. Buat postingan baru",
+]
+
+
+def text_of(html: str) -> str:
+    """The visible text of some HTML, whitespace folded."""
+    text = re.sub(r"<[^>]+>", " ", html)
+    for entity, char in (("&#34;", '"'), ("&#39;", "'"), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")):
+        text = text.replace(entity, char)
+    return " ".join(text.split())
+
+
+def test_home_redirects_to_the_home_article(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/articles/{ARTICLE}"
+
+
+def test_article_page_shows_headline_lede_and_collapsed_sections(client):
+    response = client.get(f"/articles/{ARTICLE}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="id">' in html
+    assert "<h1 id=\"article-title\">Putin dan Kim Jong-un Tandatangani Pakta Pertahanan, Berikut 5 Konsekuensinya</h1>" in html
+    assert "Kim Jong Un dari Korea Utara menyebut hubungan baru ini sebagai “aliansi”." in html
+    assert html.count('<details class="section"') == 5
+    assert " open" not in re.findall(r"<details[^>]*>", html)[0]
+    for title in SECTION_TITLES:
+        number, name = title.split(". ", 1)
+        assert f'<span class="section-number">{number}.</span> {name}' in html
+    # Section text is loaded on demand, not sent with the collapsed page.
+    assert "Perjanjian kemitraan komprehensif yang ditandatangani" not in html
+    assert f'href="/articles/{ARTICLE}/sections/1#bagian-1"' in html
+    # The original site's banner and its "Leave a Reply" are not article text.
+    assert BANNER not in html
+    assert "Leave a Reply" not in html
+    assert "Tinggalkan Balasan" in html
+    assert "19 Juni 2024" in html
+
+
+def test_section_fragment_for_htmx(client):
+    response = client.get(f"/articles/{ARTICLE}/sections/1", headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    assert "<html" not in html and "<details" not in html
+    assert '<p class="photo-credit">Foto/AP</p>' in html
+    assert "“Perjanjian kemitraan komprehensif yang ditandatangani hari ini" in html
+
+
+def test_section_url_without_htmx_is_the_page_with_that_section_open(client):
+    response = client.get(f"/articles/{ARTICLE}/sections/3")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    assert '<details class="section" id="bagian-3" open>' in html
+    assert "Putin mengatakan bahwa Moskow sedang berjuang melawan kebijakan hegemonik" in html
+    assert 'id="bagian-1" hx-get=' in html  # the others stay collapsed
+    assert "Perjanjian kemitraan komprehensif yang ditandatangani" not in html
+
+
+def test_boosted_and_history_restore_requests_get_the_whole_page(client):
+    for extra in ({"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}):
+        html = client.get(f"/articles/{ARTICLE}/sections/2", headers={**HTMX, **extra}).get_data(as_text=True)
+        assert "<html" in html
+
+
+def test_open_all_sections_link_renders_every_section(client):
+    html = client.get(f"/articles/{ARTICLE}?sections=all").get_data(as_text=True)
+    assert html.count("<details class=\"section\" id=\"bagian-") == 5
+    assert len(re.findall(r'<details class="section" id="bagian-\d" open>', html)) == 5
+    assert "Tutup semua bagian" in html
+
+
+def test_the_article_keeps_the_seed_text_faithfully(client):
+    html = client.get(f"/articles/{ARTICLE}?sections=all").get_data(as_text=True)
+    page_text = text_of(html)
+    seed = SEED.read_text(encoding="utf-8")
+    paragraphs = [line.strip() for line in seed.splitlines() if line.strip()]
+    skipped = {"Leave a Reply", "Foto/AP"}
+    for paragraph in paragraphs:
+        if paragraph in skipped or paragraph.startswith("Your email address") or paragraph.startswith(BANNER):
+            continue
+        assert paragraph in page_text, paragraph
+    assert page_text.count("Foto/AP") == 5
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/articles/tidak-ada", "/articles/tidak-ada/sections/1", f"/articles/{ARTICLE}/sections/6",
+     f"/articles/{ARTICLE}/sections/0", f"/articles/{ARTICLE}/sections/x", "/nothing-here"],
+)
+def test_unknown_pages_are_404_in_the_site_layout(client, path):
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert '<html lang="id">' in html and "Halaman ini tidak ada" in html
+    fragment = client.get(path, headers=HTMX)
+    assert fragment.status_code == 404
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert "Halaman ini tidak ada" in fragment.get_data(as_text=True)
+
+
+def test_security_headers_on_pages_fragments_and_errors(client):
+    for path, headers in [(f"/articles/{ARTICLE}", {}), (f"/articles/{ARTICLE}/sections/1", HTMX),
+                          ("/missing", {}), ("/healthz", {})]:
+        response = client.get(path, headers=headers)
+        csp = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_inline_script_style_or_event_handlers(client):
+    html = client.get(f"/articles/{ARTICLE}?sections=all").get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert "<style" not in html and " style=" not in html
+    assert not re.search(r"\son[a-z]+=", html) and "hx-on" not in html
+
+
+def test_static_files_have_versioned_immutable_urls(client):
+    html = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    match = re.search(r'src="(/static/js/vendor/htmx-4\.0\.1\.min\.js\?v=[0-9a-f]+)"', html)
+    assert match
+    with client.get(match.group(1)) as response:
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_english_interface_through_config(tmp_path):
+    app = create_app(make_config(tmp_path, WARTA_LOCALE="en"))
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.create_all()
+    html = app.test_client().get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Leave a Reply" in html and "Open all sections" in html
+    assert "Tinggalkan Balasan" not in html
+
+
+def test_a_second_content_file_publishes_a_second_article(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    for path in CONTENT_DIR.glob("*.md"):
+        (content / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (content / "kedua.md").write_text(
+        "---\ntitle: Artikel Kedua\nslug: artikel-kedua\ndate: 2026-11-26\n---\n\n"
+        "Lede kedua.\n\n## 1. Bagian Satu\n\nFoto/Reuters\n\nIsi bagian satu.\n",
+        encoding="utf-8",
+    )
+    app = create_app(make_config(tmp_path, WARTA_CONTENT_DIR=str(content)))
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.create_all()
+    client = app.test_client()
+    html = client.get("/articles/artikel-kedua").get_data(as_text=True)
+    assert "<h1 id=\"article-title\">Artikel Kedua</h1>" in html
+    fragment = client.get("/articles/artikel-kedua/sections/1", headers=HTMX).get_data(as_text=True)
+    assert "Foto/Reuters" in fragment and "Isi bagian satu." in fragment
+    assert client.get(f"/articles/{ARTICLE}").status_code == 200
+
+
+def test_content_parser_separates_credit_and_sections():
+    article = parse_article(
+        "---\ntitle: T\nslug: t\ndate: 2026-01-02\n---\nA “quote”.\n\n## 1. One\n\nFoto/AP\n\nBody <b>x</b>\n\n## 2. Two\n\nText\n"
+    )
+    assert [s.title for s in article.sections] == ["One", "Two"]
+    assert article.sections[0].credit == "Foto/AP"
+    assert "&lt;b&gt;" in article.sections[0].html  # raw HTML in content is not trusted
+    assert article.sections[1].credit == ""
+    assert "“quote”" in article.lede_html

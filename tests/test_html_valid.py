@@ -1,0 +1,22 @@
+"""The pages are valid HTML for the Nu HTML Checker (htmx's hx-* attributes aside)."""
+
+from conftest import ARTICLE, add_comment, csrf_token_from
+from html_check import nu_errors
+
+
+def test_article_pages_are_valid_html(app, client, tmp_path):
+    first = add_comment(app, author="Ani", body="Pertama\n\nhttps://example.org/x")
+    add_comment(app, author="Budi", parent_id=first, body="Balasan <b>tebal</b>")
+    page = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    pages = {
+        "collapsed": page,
+        "all-open": client.get(f"/articles/{ARTICLE}?sections=all").get_data(as_text=True),
+        "section-3": client.get(f"/articles/{ARTICLE}/sections/3").get_data(as_text=True),
+        "replying": client.get(f"/articles/{ARTICLE}?replytocom={first}").get_data(as_text=True),
+        "not-found": client.get("/articles/none").get_data(as_text=True),
+        "form-errors": client.post(
+            f"/articles/{ARTICLE}/comments",
+            data={"csrf_token": csrf_token_from(page), "comment": " ", "email": "bad", "url": "javascript:x"},
+        ).get_data(as_text=True),
+    }
+    assert nu_errors(pages, tmp_path) == []

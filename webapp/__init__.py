@@ -1,0 +1,94 @@
+"""Warta: a news article with its discussion."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as default_config
+from . import content
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app: defaults, then ``instance/config.py``, then ``WARTA_*``
+    environment variables, then ``test_config``."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_relative_config=True,
+    )
+    app.config.from_object(default_config)
+    app.config.from_pyfile("config.py", silent=True)
+    default_config.load_environment(app.config, os.environ)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    finish_config(app)
+
+    if app.config["WARTA_TRUSTED_PROXIES"]:
+        hops = int(app.config["WARTA_TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=lambda: app.config["WARTA_LOCALE"])
+
+    content_dir = app.config["WARTA_CONTENT_DIR"] or content.CONTENT_DIR
+    app.extensions["warta.articles"] = content.load_articles(Path(content_dir))
+
+    from . import admin, articles, auth, cli, comments, errors, health, security, views
+
+    views.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(articles.bp)
+    app.register_blueprint(comments.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)
+    return app
+
+
+def finish_config(app: Flask) -> None:
+    """Fill in the settings whose defaults depend on the instance or the mode."""
+    config = app.config
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = default_config.instance_secret_key(app.instance_path)
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        database = Path(app.instance_path) / "warta.sqlite3"
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = not app.debug
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    if isinstance(config["WARTA_BLOCKLIST"], str):
+        words = config["WARTA_BLOCKLIST"].split(",")
+        config["WARTA_BLOCKLIST"] = [w.strip() for w in words if w.strip()]
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A writer waits for the lock instead of failing at once.
+        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+
+
+@event.listens_for(Engine, "connect")
+def set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL lets readers run beside the one writer; foreign keys are off by default."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,5 @@
+"""Admins: the moderation queue."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

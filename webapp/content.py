@@ -1,0 +1,101 @@
+"""Articles as content files: ``webapp/content/<slug>.md``, Markdown with front matter.
+
+The lede is the text before the first ``## N. Title`` heading; each such heading starts
+a numbered section. A section whose first paragraph is a photo credit (``Foto/AP``)
+keeps it apart from its text. Files are read once, when the app starts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+CONTENT_DIR = Path(__file__).parent / "content"
+SECTION_HEADING = re.compile(r"^## +(\d+)\. +(.+?)\s*$", re.MULTILINE)
+PHOTO_CREDIT = re.compile(r"^(Foto/\S.*)$")
+
+markdown = MarkdownIt("commonmark", {"html": False})
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    title: str
+    credit: str
+    html: Markup
+
+    @property
+    def anchor(self) -> str:
+        return f"bagian-{self.number}"
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    title: str
+    published: date
+    credit: str
+    lede_html: Markup
+    sections: tuple[Section, ...]
+    etag: str
+
+    def section(self, number: int) -> Section | None:
+        """The section numbered ``number``, or None."""
+        return next((s for s in self.sections if s.number == number), None)
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """Separate the YAML front matter from the Markdown body."""
+    if not text.startswith("---\n"):
+        raise ValueError("content file has no front matter")
+    _, meta, body = text.split("---\n", 2)
+    return yaml.safe_load(meta), body
+
+
+def parse_section(number: int, title: str, text: str) -> Section:
+    """One numbered section: its title, photo credit and rendered body."""
+    paragraphs = text.strip().split("\n\n")
+    credit = ""
+    if paragraphs and (match := PHOTO_CREDIT.match(paragraphs[0].strip())):
+        credit = match.group(1)
+        paragraphs = paragraphs[1:]
+    html = Markup(markdown.render("\n\n".join(paragraphs)))  # noqa: S704 - html is off
+    return Section(number=number, title=title, credit=credit, html=html)
+
+
+def parse_article(text: str, etag: str = "") -> Article:
+    """Build an article from the text of a content file."""
+    meta, body = split_front_matter(text)
+    parts = SECTION_HEADING.split(body)
+    lede, rest = parts[0], parts[1:]
+    sections = tuple(
+        parse_section(int(rest[i]), rest[i + 1], rest[i + 2]) for i in range(0, len(rest), 3)
+    )
+    published = meta["date"]
+    if not isinstance(published, date):
+        published = date.fromisoformat(str(published))
+    return Article(
+        slug=str(meta["slug"]),
+        title=str(meta["title"]),
+        published=published,
+        credit=str(meta.get("credit", "")),
+        lede_html=Markup(markdown.render(lede)),  # noqa: S704 - html is off
+        sections=sections,
+        etag=etag,
+    )
+
+
+def load_articles(directory: Path = CONTENT_DIR) -> dict[str, Article]:
+    """Every article in ``directory``, by slug."""
+    articles = {}
+    for path in sorted(directory.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        article = parse_article(text, etag=hashlib.sha256(text.encode()).hexdigest()[:16])
+        articles[article.slug] = article
+    return articles

@@ -1,0 +1,99 @@
+"""The reply form, with WordPress's field names so that browsers autofill it."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from itsdangerous import BadData, URLSafeTimedSerializer
+from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from .text import clean_line, clean_text
+
+MAX_BODY = 5000
+MAX_AUTHOR = 100
+MAX_EMAIL = 254
+MAX_URL = 200
+
+
+def web_address(form, field) -> None:
+    """Accept only http and https addresses with a host."""
+    parts = urlsplit(field.data)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValidationError(_l("Enter a web address that starts with http:// or https://."))
+
+
+def parent_id(form, field) -> None:
+    """The parent is a positive whole number or nothing."""
+    if field.data and not (field.data.isdigit() and 0 < int(field.data) < 2**31):
+        raise ValidationError(_l("The comment you are replying to does not exist."))
+
+
+class CommentForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Comment"),
+        filters=[clean_text],
+        validators=[
+            DataRequired(_l("Write your comment.")),
+            Length(min=1, max=MAX_BODY, message=_l("A comment has at most 5000 characters.")),
+        ],
+    )
+    author = StringField(
+        _l("Name"),
+        filters=[clean_line],
+        validators=[
+            DataRequired(_l("Enter your name.")),
+            Length(min=1, max=MAX_AUTHOR, message=_l("A name has at most 100 characters.")),
+        ],
+    )
+    email = EmailField(
+        _l("Email"),
+        filters=[clean_line],
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=MAX_EMAIL, message=_l("An email address has at most 254 characters.")),
+            Email(_l("Enter a valid email address, like name@example.com.")),
+        ],
+    )
+    url = URLField(
+        _l("Website"),
+        filters=[clean_line],
+        validators=[
+            Optional(),
+            Length(max=MAX_URL, message=_l("A web address has at most 200 characters.")),
+            web_address,
+        ],
+    )
+    parent = HiddenField(filters=[clean_line], validators=[parent_id])
+    remember = BooleanField(_l("Save my name, email, and website in this browser."))
+    # Spam traps: a field people never see, and when the form was shown.
+    fax = StringField(_l("Leave this field empty"), filters=[clean_line])
+    ts = HiddenField()
+
+    @property
+    def parent_value(self) -> int | None:
+        return int(self.parent.data) if self.parent.data and not self.parent.errors else None
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="warta-form-shown")
+
+
+def form_timestamp(now: float | None = None) -> str:
+    """A signed token saying when the form was shown."""
+    return _serializer().dumps(now if now is not None else time.time())
+
+
+def fill_seconds(token: str | None, now: float | None = None) -> float | None:
+    """Seconds since the form was shown, or None when the token is missing or forged."""
+    if not token:
+        return None
+    try:
+        shown = float(_serializer().loads(token))
+    except (BadData, TypeError, ValueError):
+        return None
+    return (now if now is not None else time.time()) - shown

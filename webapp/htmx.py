@@ -1,0 +1,36 @@
+"""One URL, two shapes: the decision between a page and a fragment lives here.
+
+Only htmx's protocol headers are read. A boosted or history-restore request wants a
+whole page, so it is treated as a plain one. Every response shaped by this decision
+carries ``Vary: HX-Request`` so that caches keep the two shapes apart."""
+
+from flask import Response, make_response, render_template, request
+
+
+def is_htmx() -> bool:
+    """True for an htmx request that wants a fragment."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render_varying(template: str, status: int = 200, **context) -> Response:
+    """Render a template whose URL also answers in the other shape."""
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def render_shape(page: str, fragment: str, status: int = 200, **context) -> Response:
+    """Render ``fragment`` for htmx and ``page`` otherwise, varying on HX-Request."""
+    return render_varying(fragment if is_htmx() else page, status, **context)
+
+
+def client_redirect(response: Response, location: str) -> Response:
+    """Ask htmx to load ``location`` as a whole page (used when a session expires)."""
+    response.headers["HX-Redirect"] = location
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,102 @@
+"""The stored things: comments, admins and the moderation log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+from .timeutil import UTCDateTime, utcnow
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        # The article page: the approved top-level threads of one article, oldest first.
+        Index("ix_comments_article_page", "article_slug", "status", "parent_id", "created_at"),
+        # The replies of the threads on one page.
+        Index("ix_comments_thread", "thread_id", "created_at"),
+        # The moderation policy: has this address an approved comment?
+        Index("ix_comments_email_status", "email", "status"),
+        # The moderation queue: one status, newest first.
+        Index("ix_comments_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_slug: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    thread_id: Mapped[int | None] = mapped_column(Integer)  # the top-level ancestor; None on it
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    author: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    url: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=Status.PENDING)
+    hold_reason: Mapped[str] = mapped_column(String(40), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def root_id(self) -> int:
+        """The id of the thread this comment belongs to."""
+        return self.thread_id or self.id
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} {self.article_slug} {self.status}>"
+
+
+def approved_count(slug: str):
+    """A query for the number of approved comments on an article."""
+    return select(func.count(Comment.id)).where(
+        Comment.article_slug == slug, Comment.status == Status.APPROVED
+    )
+
+
+class Admin(db.Model):
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Changes when the password does, so that sessions made with the old one end.
+    session_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Flask-Login's user interface.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<Admin {self.name}>"
+
+
+class ModerationEntry(db.Model):
+    """One line of the audit log; never updated or deleted by the app."""
+
+    __tablename__ = "moderation_log"
+    __table_args__ = (Index("ix_moderation_log_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign key: the log outlives a comment deleted for good.
+    comment_id: Mapped[int] = mapped_column(Integer, index=True)
+    admin_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(12))
+    from_status: Mapped[str] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,57 @@
+"""Comment text: cleaned on the way in, escaped and given paragraphs on the way out."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from markupsafe import Markup, escape
+
+# C0/C1 controls except tab and newline, and the bidi controls that can make text
+# read backwards ("Trojan Source"); zero-width characters are kept for scripts that
+# need them (ZWJ, ZWNJ).
+UNSAFE_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+BARE_URL = re.compile(r"\bhttps?://[^\s<>\"'\x60]+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,;:!?)]}»”’\"'"
+
+
+def clean_text(value: str | None) -> str:
+    """Normalise a submitted text: NFC, no unsafe controls, Unix newlines, trimmed."""
+    if value is None:
+        return ""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return UNSAFE_CHARACTERS.sub("", value).strip()
+
+
+def clean_line(value: str | None) -> str:
+    """Like ``clean_text`` for one-line fields: inner whitespace folded to single spaces."""
+    return " ".join(clean_text(value).split())
+
+
+def link_bare_urls(text: str) -> Markup:
+    """Escape ``text``, turning bare http(s) URLs into nofollow links."""
+    out: list[str] = []
+    position = 0
+    for match in BARE_URL.finditer(text):
+        url = match.group(0).rstrip(TRAILING_PUNCTUATION)
+        end = match.start() + len(url)
+        out.append(escape(text[position : match.start()]))
+        out.append(
+            Markup('<a href="{0}" rel="nofollow ugc noopener">{0}</a>').format(url)  # noqa: S704
+        )
+        position = end
+    out.append(escape(text[position:]))
+    return Markup("").join(out)
+
+
+def render_comment(text: str) -> Markup:
+    """A comment's body as HTML: paragraphs at blank lines, <br> at single newlines,
+    bare links kept; everything else escaped."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    html = Markup("")
+    for paragraph in paragraphs:
+        lines = [link_bare_urls(line) for line in paragraph.split("\n")]
+        html += Markup("<p>{}</p>").format(Markup("<br>\n").join(lines))  # noqa: S704
+    return html
