@@ -276,12 +276,14 @@ def posted_inline() -> bool:
     return request.form.get("inline") == "1"
 
 
-def form_problem(article: Article, form: CommentForm, status: int, notice: str = ""):
+def form_problem(
+    article: Article, form: CommentForm, status: int, notice: str = "", inline: bool | None = None
+):
     """The form again with its errors and everything typed, as a fragment or a page."""
     parent = find_parent(article.slug, form.parent_value)
     if is_htmx():
         form.ts.data = form_timestamp()
-        inline = posted_inline() and parent is not None
+        inline = (posted_inline() if inline is None else inline) and parent is not None
         response = render_varying(
             "_reply_slot.html" if inline else "_comment_form.html",
             status,

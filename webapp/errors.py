@@ -43,8 +43,8 @@ def refill_comment_form(error: HTTPException, notice: str):
     article = get_article(request.view_args["slug"])
     readable = not isinstance(error, RequestEntityTooLarge)
     form = CommentForm(formdata=request.form if readable else None, meta={"csrf": False})
-    response = form_problem(article, form, error.code, notice)
-    return response
+    inline = readable and request.form.get("inline") == "1"
+    return form_problem(article, form, error.code, notice, inline=inline)
 
 
 def posting_comment() -> bool:

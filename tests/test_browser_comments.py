@@ -1,0 +1,158 @@
+"""A commenter in Chromium: posting, errors, replies and paging, with and without JavaScript."""
+
+import pytest
+from a11y import violations
+from conftest import ARTICLE, add_comment, make_config
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Comment
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return make_config(tmp_path, WARTA_MODERATION="none")
+
+
+def fill(page, scope="#commentform", comment="Tulisan yang bagus.", author="Ani",
+         email="ani@example.com", url=""):
+    form = page.locator(scope)
+    form.locator("[name=comment]").fill(comment)
+    form.locator("[name=author]").fill(author)
+    form.locator("[name=email]").fill(email)
+    form.locator("[name=url]").fill(url)
+    return form
+
+
+def comments_in_db(app):
+    with app.app_context():
+        return list(db.session.scalars(select(Comment).order_by(Comment.id)))
+
+
+
+def test_post_a_comment_inline(app, page):
+    page.goto(f"/articles/{ARTICLE}")
+    page.evaluate("window.__same_page = true")
+    form = fill(page, comment="Halo <script>alert(1)</script> semua", url="https://ani.example")
+    page.on("dialog", lambda dialog: pytest.fail("a dialog opened"))
+    form.get_by_role("button", name="Kirim Komentar").click()
+    page.get_by_role("status").get_by_text("Komentar Anda telah diterbitkan").wait_for()
+    comment = page.locator("#comment-list li.comment").last
+    assert "Halo <script>alert(1)</script> semua" in comment.locator(".comment-text").inner_text()
+    assert comment.get_by_role("link", name="Ani", exact=True).get_attribute("rel") == "nofollow ugc noopener"
+    assert page.locator("#comment-count").inner_text() == "1 Komentar"
+    assert page.evaluate("window.__same_page") is True  # no reload
+    assert page.locator("#commentform").locator("[name=comment]").input_value() == ""
+    assert [c.body for c in comments_in_db(app)] == ["Halo <script>alert(1)</script> semua"]
+    assert page.watch.errors == []
+
+
+def test_errors_show_beside_fields_and_keep_the_text(app, page):
+    page.goto(f"/articles/{ARTICLE}")
+    form = fill(page, comment="Teks panjang yang tidak boleh hilang", email="bukan-email", url="javascript:alert(1)")
+    form.get_by_role("button", name="Kirim Komentar").click()
+    error = page.locator("#email-error")
+    error.wait_for()
+    assert "Masukkan alamat email yang benar" in error.inner_text()
+    assert "http:// atau https://" in page.locator("#url-error").inner_text()
+    form = page.locator("#commentform")
+    assert form.locator("[name=comment]").input_value() == "Teks panjang yang tidak boleh hilang"
+    assert form.locator("[name=author]").input_value() == "Ani"
+    assert page.evaluate("document.activeElement.id") == "email"
+    assert violations(page) == []
+    assert comments_in_db(app) == []
+    # Fixing the mistake posts the same text.
+    form.locator("[name=email]").fill("ani@example.com")
+    form.locator("[name=url]").fill("")
+    form.get_by_role("button", name="Kirim Komentar").click()
+    page.locator("#comment-list").get_by_text("Teks panjang yang tidak boleh hilang").wait_for()
+
+
+def test_reply_inline_under_a_comment(app, page):
+    parent = add_comment(app, author="Budi", body="Komentar induk")
+    page.goto(f"/articles/{ARTICLE}")
+    page.locator(f"#comment-{parent}").get_by_role("link", name="Balas ke Budi").click()
+    slot = page.locator(f"#reply-slot-{parent}")
+    slot.locator("[name=comment]").wait_for()
+    assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+    assert slot.get_by_text("Balas ke Budi").count() >= 1
+    # Cancel puts things back; replying again works.
+    slot.get_by_role("link", name="Batalkan balasan").click()
+    assert slot.is_hidden()
+    page.locator(f"#comment-{parent}").get_by_role("link", name="Balas ke Budi").click()
+    fill(page, scope=f"#reply-{parent}-commentform", comment="Balasan saya", author="Citra",
+         email="citra@example.com")
+    slot.get_by_role("button", name="Kirim Komentar").click()
+    page.locator(f"#children-{parent} li.comment").get_by_text("Balasan saya").wait_for()
+    assert slot.is_hidden()
+    stored = comments_in_db(app)[-1]
+    assert (stored.body, stored.parent_id) == ("Balasan saya", parent)
+    assert page.watch.errors == []
+
+
+def test_load_more_appends_in_place(app, page):
+    for n in range(23):
+        add_comment(app, author=f"Penulis {n}", body=f"Komentar nomor {n:02d}")
+    page.goto(f"/articles/{ARTICLE}")
+    assert page.locator("#comment-list > li.comment").count() == 20
+    page.get_by_role("link", name="Muat komentar lainnya").click()
+    page.get_by_text("Komentar nomor 22").wait_for()
+    assert page.locator("#comment-list > li.comment").count() == 23
+    assert page.get_by_role("link", name="Muat komentar lainnya").count() == 0
+    assert page.url.endswith(f"/articles/{ARTICLE}")
+
+
+def test_held_comment_shows_to_its_author_only(tmp_path, browser, live_server, app):
+    app.config["WARTA_MODERATION"] = "all"
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.goto(f"/articles/{ARTICLE}")
+    fill(page, comment="Menunggu moderator").get_by_role("button", name="Kirim Komentar").click()
+    page.get_by_role("status").get_by_text("menunggu moderasi").wait_for()
+    assert page.locator("#comment-list .moderation-note").inner_text() == "Komentar Anda sedang menunggu moderasi."
+    page.reload()
+    assert page.get_by_text("Menunggu moderator").is_visible()
+    stranger = browser.new_context(base_url=live_server.url).new_page()
+    stranger.goto(f"/articles/{ARTICLE}")
+    assert stranger.get_by_text("Menunggu moderator").count() == 0
+    context.close()
+    stranger.context.close()
+
+
+# -- the same with JavaScript off ------------------------------------------------------
+
+
+def test_post_reply_and_page_without_javascript(app, page_factory):
+    page = page_factory(javascript=False)
+    for n in range(21):
+        add_comment(app, author=f"Penulis {n}", body=f"Komentar nomor {n:02d}")
+    page.goto(f"/articles/{ARTICLE}")
+    # Errors: a full page with the messages and the text kept.
+    fill(page, comment="Tanpa JavaScript", email="salah").get_by_role("button", name="Kirim Komentar").click()
+    assert "Masukkan alamat email yang benar" in page.locator("#email-error").inner_text()
+    assert page.locator("#commentform").locator("[name=comment]").input_value() == "Tanpa JavaScript"
+    # Post: redirected to the comment on the last page of threads.
+    page.locator("#commentform").locator("[name=email]").fill("ani@example.com")
+    page.locator("#commentform").get_by_role("button", name="Kirim Komentar").click()
+    page.wait_for_url("**/comments?page=2#comment-*")
+    new_id = comments_in_db(app)[-1].id
+    assert page.locator(f"#comment-{new_id}").get_by_text("Tanpa JavaScript").is_visible()
+    # Reply: the link leads to the form at #respond, replying to that comment.
+    first = comments_in_db(app)[0]
+    page.goto(f"/articles/{ARTICLE}")
+    page.locator(f"#comment-{first.id}").get_by_role("link", name=f"Balas ke {first.author}").click()
+    page.wait_for_url(f"**/articles/{ARTICLE}?replytocom={first.id}#respond")
+    assert page.get_by_role("heading", name=f"Balas ke {first.author}").is_visible()
+    fill(page, comment="Balasan tanpa JS", author="Dedi", email="dedi@example.com")
+    page.locator("#commentform").get_by_role("button", name="Kirim Komentar").click()
+    reply = comments_in_db(app)[-1]
+    page.wait_for_url(f"**#comment-{reply.id}")
+    assert reply.parent_id == first.id
+    assert page.locator(f"#children-{first.id}").get_by_text("Balasan tanpa JS").is_visible()
+    # Paging: "load more" is a plain link to the next page.
+    page.goto(f"/articles/{ARTICLE}")
+    page.get_by_role("link", name="Muat komentar lainnya").click()
+    page.wait_for_url(f"**/articles/{ARTICLE}/comments?page=2#comments")
+    assert page.get_by_text("Komentar nomor 20").is_visible()

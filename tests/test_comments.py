@@ -1,0 +1,326 @@
+"""Posting, reading and replying to comments, in both shapes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ARTICLE, HTMX, add_comment, csrf_token_from, make_config
+from sqlalchemy import select
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import Comment, Status
+
+POST_URL = f"/articles/{ARTICLE}/comments"
+
+
+def form_fields(client, path=f"/articles/{ARTICLE}") -> dict:
+    html = client.get(path).get_data(as_text=True)
+    ts = re.search(r'name="ts" value="([^"]+)"', html).group(1)
+    return {"csrf_token": csrf_token_from(html), "ts": ts}
+
+
+def post(client, htmx=False, **fields):
+    data = {**form_fields(client), "comment": "Analisis yang bagus.", "author": "Ani",
+            "email": "ani@example.com"}
+    data.update(fields)
+    return client.post(POST_URL, data=data, headers=HTMX if htmx else {})
+
+
+def stored(app) -> list[Comment]:
+    with app.app_context():
+        return list(db.session.scalars(select(Comment).order_by(Comment.id)))
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    return make_config(tmp_path, WARTA_MODERATION="none")
+
+
+# -- posting ---------------------------------------------------------------------------
+
+
+def test_htmx_post_puts_the_comment_in_place_with_a_fresh_form(app, client):
+    response = post(client, htmx=True, comment="Halo <b>semua</b>", url="https://ani.example")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "comments-changed"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert '<hx-partial hx-target="#comment-list" hx-swap="beforeend">' in html
+    assert "Halo &lt;b&gt;semua&lt;/b&gt;" in html
+    assert '<a href="https://ani.example" rel="nofollow ugc noopener">Ani</a>' in html
+    assert re.search(r'<textarea[^>]*id="comment"[^>]*>\s*</textarea>', html)  # cleared
+    assert "Komentar Anda telah diterbitkan" in html
+    assert "1 Komentar" in html
+    [comment] = stored(app)
+    assert (comment.author, comment.email, comment.body, comment.status) == (
+        "Ani", "ani@example.com", "Halo <b>semua</b>", Status.APPROVED)
+    assert comment.ip == "127.0.0.0"
+
+
+def test_plain_post_redirects_to_the_comment(app, client):
+    response = post(client)
+    [comment] = stored(app)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/articles/{ARTICLE}#comment-{comment.id}"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'id="comment-{comment.id}"' in html and "Analisis yang bagus." in html
+
+
+INVALID = [
+    ("comment", "", "Tulis komentar Anda."),
+    ("comment", "   \n\t ", "Tulis komentar Anda."),
+    ("comment", "x" * 5001, "Komentar paling banyak 5000 karakter."),
+    ("author", "", "Masukkan nama Anda."),
+    ("author", "  ", "Masukkan nama Anda."),
+    ("author", "n" * 101, "Nama paling banyak 100 karakter."),
+    ("email", "", "Masukkan alamat email Anda."),
+    ("email", "not-an-email", "Masukkan alamat email yang benar"),
+    ("email", "a@b", "Masukkan alamat email yang benar"),
+    ("email", "a" * 250 + "@example.com", "Alamat email paling banyak 254 karakter."),
+    ("url", "javascript:alert(1)", "Masukkan alamat web yang diawali http:// atau https://."),
+    ("url", "ftp://example.com/x", "Masukkan alamat web yang diawali http:// atau https://."),
+    ("url", "https://", "Masukkan alamat web yang diawali http:// atau https://."),
+    ("url", "https://example.com/" + "p" * 200, "Alamat web paling banyak 200 karakter."),
+    ("parent", "abc", "Komentar yang Anda balas tidak ada."),
+    ("parent", "-3", "Komentar yang Anda balas tidak ada."),
+    ("parent", "99999", "Komentar yang Anda balas tidak tersedia."),
+]
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+@pytest.mark.parametrize("field, value, message", INVALID)
+def test_invalid_input_is_422_with_the_message_and_everything_typed(app, client, htmx, field, value, message):
+    typed = {"comment": "Teks yang saya ketik & simpan", "author": "Ani <Penulis>",
+             "email": "ani@example.com", "url": "https://ani.example/"}
+    typed[field] = value
+    response = post(client, htmx=htmx, **typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert ("<html" in html) is not htmx
+    if field != "comment":
+        assert re.search(r">\s*Teks yang saya ketik &amp; simpan</textarea>", html)
+    if field not in ("author",):
+        assert 'value="Ani &lt;Penulis&gt;"' in html
+    if field in ("comment", "author", "email", "url"):
+        assert f'aria-describedby="{field}-error"' in html and 'aria-invalid="true"' in html
+        assert re.search(rf'<(?:input|textarea)[^>]*autofocus[^>]*id="{field}"', html)
+    assert stored(app) == []
+
+
+def test_reply_to_a_comment_that_is_not_approved_or_of_another_article(app, client):
+    held = add_comment(app, status=Status.PENDING)
+    other = add_comment(app, article_slug="another-article")
+    for parent in (held, other):
+        response = post(client, htmx=True, parent=str(parent))
+        assert response.status_code == 422
+        assert "Komentar yang Anda balas tidak tersedia." in response.get_data(as_text=True)
+    assert len(stored(app)) == 2
+
+
+def test_duplicate_comment_is_refused(app, client):
+    assert post(client).status_code == 303
+    response = post(client, htmx=True)
+    assert response.status_code == 422
+    assert "Anda sudah mengirim komentar yang sama." in response.get_data(as_text=True)
+    assert len(stored(app)) == 1
+
+
+def test_missing_csrf_token_keeps_the_text(app, client):
+    for htmx in (True, False):
+        response = client.post(POST_URL, data={"comment": "Teks panjang saya", "author": "Ani",
+                                               "email": "ani@example.com"},
+                               headers=HTMX if htmx else {})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "Teks panjang saya</textarea>" in html
+        assert "Sesi Anda kedaluwarsa" in html
+        assert csrf_token_from(html)
+    assert stored(app) == []
+
+
+def test_oversized_body_is_413_with_a_message(client):
+    response = client.post(POST_URL, data={"comment": "x" * 300_000}, headers=HTMX)
+    assert response.status_code == 413
+    assert "Komentar paling banyak 5000 karakter" in response.get_data(as_text=True)
+
+
+def test_rate_limit_is_429_with_retry_after_and_the_text_kept(tmp_path):
+    app = create_app(make_config(tmp_path, RATELIMIT_ENABLED=True, WARTA_COMMENT_RATE_LIMIT="2 per minute"))
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    assert post(client, comment="satu").status_code == 303
+    assert post(client, comment="dua").status_code == 303
+    response = post(client, htmx=True, comment="tiga yang tertahan")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "tiga yang tertahan</textarea>" in html and "Anda mengirim terlalu cepat" in html
+    assert len(stored(app)) == 2
+
+
+# -- moderation policy as the commenter sees it --------------------------------------
+
+
+def test_first_time_commenter_is_held_and_sees_it_alone(tmp_path):
+    app = create_app(make_config(tmp_path))  # default policy: first-time
+    with app.app_context():
+        db.create_all()
+    author, stranger = app.test_client(), app.test_client()
+    response = post(author, htmx=True, comment="Komentar pertama saya")
+    assert "Komentar Anda sedang menunggu moderasi." in response.get_data(as_text=True)
+    [comment] = stored(app)
+    assert (comment.status, comment.hold_reason) == (Status.PENDING, "first-time")
+    mine = author.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert "Komentar pertama saya" in mine and "sedang menunggu moderasi" in mine
+    theirs = stranger.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert "Komentar pertama saya" not in theirs
+    assert "Komentar pertama saya" not in stranger.get(f"/articles/{ARTICLE}/comments.atom").get_data(as_text=True)
+    # Once an admin approved one, the same address is trusted.
+    with app.app_context():
+        db.session.get(Comment, comment.id).status = Status.APPROVED
+        db.session.commit()
+    post(author, comment="Komentar kedua")
+    assert stored(app)[-1].status == Status.APPROVED
+
+
+def test_spam_traps_hold_without_telling_the_sender(tmp_path):
+    app = create_app(make_config(tmp_path, WARTA_MIN_FILL_SECONDS=3, WARTA_MODERATION="none",
+                                 WARTA_BLOCKLIST="kasino, pinjol"))
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    html = post(client, htmx=True, comment="cepat sekali").get_data(as_text=True)
+    assert "menunggu moderasi" in html
+    post(client, comment="honeypot", fax="bot was here")
+    post(client, comment="main kasino online")
+    post(client, comment="dua tautan https://a.example https://b.example")
+    reasons = [(c.status, c.hold_reason) for c in stored(app)]
+    assert reasons == [
+        (Status.PENDING, "too-fast"),
+        (Status.SPAM, "honeypot"),
+        (Status.SPAM, "blocklist"),
+        (Status.PENDING, "too-fast"),
+    ]
+
+
+def test_forged_form_timestamp_is_held(tmp_path):
+    app = create_app(make_config(tmp_path, WARTA_MIN_FILL_SECONDS=3, WARTA_MODERATION="none"))
+    with app.app_context():
+        db.create_all()
+    post(app.test_client(), ts="forged")
+    assert stored(app)[0].hold_reason == "no-timestamp"
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def test_threads_count_dates_and_escaping(app, client):
+    first = add_comment(app, author="Ani", body="<script>alert(1)</script>\n\nhttps://example.org")
+    reply = add_comment(app, author="Budi", parent_id=first, url="https://budi.example")
+    add_comment(app, author="Citra", parent_id=reply)
+    add_comment(app, author="Tersembunyi", status=Status.PENDING)
+    html = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert '<h2 id="comment-count">3 Komentar</h2>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+    assert '<div class="comment-text" hx-ignore>' in html
+    assert f'<ol class="children" id="children-{first}">' in html
+    assert html.index("Ani") < html.index("Budi") < html.index("Citra")
+    assert "Tersembunyi" not in html
+    assert re.search(r"\d{1,2} November \d{4} pukul \d\d\.\d\d", html)
+    # The deepest level (3) has no reply control.
+    assert html.count('class="reply-link"') == 2
+
+
+def test_load_more_pages_of_threads(app, client):
+    ids = [add_comment(app, author=f"Penulis {n:02d}", body=f"Komentar nomor {n:02d}") for n in range(25)]
+    html = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert "Komentar nomor 19" in html and "Komentar nomor 20" not in html
+    assert f'hx-get="/articles/{ARTICLE}/comments?page=2"' in html
+    fragment = client.get(f"/articles/{ARTICLE}/comments?page=2", headers=HTMX)
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
+    assert "<html" not in body
+    assert body.count('class="comment depth-0"') == 5 and f'id="comment-{ids[-1]}"' in body
+    assert '<p id="comments-more" class="comments-more" hidden>' in body
+    page = client.get(f"/articles/{ARTICLE}/comments?page=2").get_data(as_text=True)
+    assert "<html" in page and "Komentar nomor 24" in page and "Komentar nomor 00" not in page
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999", "1e3"])
+def test_bad_page_numbers_are_404(client, page):
+    assert client.get(f"/articles/{ARTICLE}/comments?page={page}").status_code == 404
+    assert client.get(f"/articles/{ARTICLE}/comments?page={page}", headers=HTMX).status_code == 404
+
+
+def test_reply_form_in_both_shapes(app, client):
+    parent = add_comment(app, author="Ani")
+    url = f"/articles/{ARTICLE}/comments/{parent}/reply"
+    fragment = client.get(url, headers=HTMX)
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
+    assert html.startswith(f'<li id="reply-slot-{parent}" class="reply-slot">')
+    assert f'<input type="hidden" name="parent" value="{parent}">' in html
+    assert "Balas ke Ani" in html and "data-cancel-reply" in html
+    plain = client.get(url)
+    assert plain.status_code == 303
+    assert plain.headers["Location"] == f"/articles/{ARTICLE}?replytocom={parent}#respond"
+    page = client.get(plain.headers["Location"]).get_data(as_text=True)
+    assert "Balas ke Ani" in page and f'name="parent" value="{parent}"' in page
+    for missing in (parent + 100, add_comment(app, status=Status.SPAM)):
+        assert client.get(f"/articles/{ARTICLE}/comments/{missing}/reply", headers=HTMX).status_code == 404
+
+
+def test_inline_reply_is_posted_under_its_parent(app, client):
+    parent = add_comment(app, author="Ani")
+    response = post(client, htmx=True, parent=str(parent), inline="1", comment="Setuju!")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.startswith(f'<li id="reply-slot-{parent}" class="reply-slot" hidden></li>')
+    assert f'<hx-partial hx-target="#children-{parent}" hx-swap="beforeend">' in html
+    reply = stored(app)[-1]
+    assert (reply.parent_id, reply.thread_id, reply.depth) == (parent, parent, 1)
+
+
+def test_replies_past_the_deepest_level_join_their_parents_level(app, client):
+    top = add_comment(app)
+    middle = add_comment(app, parent_id=top)
+    deepest = add_comment(app, parent_id=middle)
+    post(client, parent=str(deepest), comment="lebih dalam")
+    reply = stored(app)[-1]
+    assert (reply.parent_id, reply.depth, reply.thread_id) == (middle, 2, top)
+
+
+def test_remember_me_refills_the_form_in_that_browser_only(app, client):
+    post(client, remember="y", url="https://ani.example")
+    response = client.get(f"/articles/{ARTICLE}")
+    html = response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert 'value="ani@example.com"' in html and 'value="Ani"' in html
+    assert 'id="remember" name="remember" type="checkbox" value="y" checked' in html or 'checked' in html
+    other = app.test_client().get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert "ani@example.com" not in other
+    post(client, comment="lagi, tanpa diingat")
+    assert "ani@example.com" not in client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+
+
+def test_atom_feed_lists_approved_comments(app, client):
+    add_comment(app, author="Ani", body="Pertama & <utama>")
+    add_comment(app, author="Budi", status=Status.PENDING, body="Tertahan")
+    response = client.get(f"/articles/{ARTICLE}/comments.atom")
+    xml = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.mimetype == "application/atom+xml"
+    import xml.etree.ElementTree as ET
+
+    feed = ET.fromstring(xml)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("a:entry", ns)
+    assert len(entries) == 1
+    assert entries[0].find("a:author/a:name", ns).text == "Ani"
+    assert entries[0].find("a:content", ns).text == "<p>Pertama &amp; &lt;utama&gt;</p>"
+    assert "Tertahan" not in xml
+    assert client.get("/articles/none/comments.atom").status_code == 404

@@ -1,0 +1,53 @@
+"""No commenter's email leaves in any public page, fragment, feed, header or error."""
+
+from conftest import ARTICLE, HTMX
+from sqlalchemy import select
+from test_comments import post
+
+from webapp.extensions import db
+from webapp.models import Comment, Status
+
+SEEDED = ["rahasia.ani@example.com", "Budi.Private@Example.org", "citra+tag@mail.example.net"]
+
+
+def public_urls(ids: list[int]) -> list[tuple[str, dict]]:
+    urls = [("/", {}), (f"/articles/{ARTICLE}", {}), (f"/articles/{ARTICLE}?sections=all", {}),
+            (f"/articles/{ARTICLE}/comments.atom", {}), ("/healthz", {}), ("/articles/none", {}),
+            (f"/articles/{ARTICLE}/comments?page=1", HTMX), (f"/articles/{ARTICLE}/comments?page=1", {}),
+            (f"/articles/{ARTICLE}/comments?page=2", HTMX), (f"/articles/{ARTICLE}/comments?page=x", {})]
+    for n in range(1, 6):
+        urls += [(f"/articles/{ARTICLE}/sections/{n}", HTMX), (f"/articles/{ARTICLE}/sections/{n}", {})]
+    for comment_id in ids:
+        urls += [(f"/articles/{ARTICLE}/comments/{comment_id}/reply", HTMX),
+                 (f"/articles/{ARTICLE}?replytocom={comment_id}", {})]
+    return urls
+
+
+def leaks(response) -> list[str]:
+    text = response.get_data(as_text=True).lower()
+    headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items()).lower()
+    return [e for e in SEEDED if e.lower() in text or e.lower() in headers]
+
+
+def test_no_email_in_any_public_response(app):
+    author = app.test_client()
+    for n, email in enumerate(SEEDED):
+        post(author, email=email, author=f"Penulis {n}", comment=f"Komentar {n}")
+    with app.app_context():
+        comments = list(db.session.scalars(select(Comment)))
+        for comment in comments[:2]:
+            comment.status = Status.APPROVED
+        db.session.commit()
+        ids = [c.id for c in comments]
+    post(author, email=SEEDED[0], comment="Balasan", parent=str(ids[0]))
+    stranger = app.test_client()
+    for client in (stranger, author):
+        for url, headers in public_urls(ids):
+            response = client.get(url, headers=headers)
+            assert response.status_code < 500, url
+            assert leaks(response) == [], url
+    # A stranger's failed posts answer with their own form, never with someone else's address.
+    response = post(stranger, htmx=True, email="bad", parent=str(ids[0]), inline="1")
+    assert response.status_code == 422 and leaks(response) == []
+    response = post(stranger, htmx=True, comment="Komentar 0", email="x@example.com")
+    assert leaks(response) == []
