@@ -183,3 +183,39 @@ def page_factory(browser, live_server):
 @pytest.fixture
 def page(page_factory):
     return page_factory(True)
+
+
+# -- admins ----------------------------------------------------------------------------
+
+ADMIN_NAME, ADMIN_PASSWORD = "editor", "kata-sandi-rahasia"
+
+
+def create_admin_account(app, name=ADMIN_NAME, password=ADMIN_PASSWORD) -> None:
+    result = app.test_cli_runner().invoke(args=["admin", "create", name], input=f"{password}\n{password}\n")
+    assert result.exit_code == 0, result.output
+
+
+class AuthActions:
+    """flaskr's ``auth`` fixture: log an admin in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, name=ADMIN_NAME, password=ADMIN_PASSWORD, next_url=None):
+        token = csrf_token_from(self.client.get("/admin/login").get_data(as_text=True))
+        data = {"csrf_token": token, "name": name, "password": password}
+        if next_url:
+            data["next"] = next_url
+        return self.client.post("/admin/login", data=data)
+
+    def csrf(self, path="/admin/") -> str:
+        return csrf_token_from(self.client.get(path).get_data(as_text=True))
+
+    def logout(self):
+        return self.client.post("/admin/logout", data={"csrf_token": self.csrf()})
+
+
+@pytest.fixture
+def auth(app, client):
+    create_admin_account(app)
+    return AuthActions(client)

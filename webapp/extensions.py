@@ -34,4 +34,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+login_manager.session_protection = "strong"
 limiter = Limiter(key_func=client_address)

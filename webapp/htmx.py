@@ -17,16 +17,19 @@ def is_htmx() -> bool:
     )
 
 
-def render_varying(template: str, status: int = 200, **context) -> Response:
+def render_varying(template: str, status_code: int = 200, **context) -> Response:
     """Render a template whose URL also answers in the other shape."""
-    response = make_response(render_template(template, **context), status)
+    response = make_response(render_template(template, **context), status_code)
     response.vary.add("HX-Request")
     return response
 
 
-def render_shape(page: str, fragment: str, status: int = 200, **context) -> Response:
-    """Render ``fragment`` for htmx and ``page`` otherwise, varying on HX-Request."""
-    return render_varying(fragment if is_htmx() else page, status, **context)
+def render_shape(
+    page_template: str, fragment_template: str, status_code: int = 200, **context
+) -> Response:
+    """Render the fragment for htmx and the page otherwise, varying on HX-Request."""
+    template = fragment_template if is_htmx() else page_template
+    return render_varying(template, status_code, **context)
 
 
 def client_redirect(response: Response, location: str) -> Response:

@@ -63,18 +63,36 @@
     }
   }
 
+  // The moderation queue's "select all on this page" box (hidden without JavaScript).
+  function revealSelectAll() {
+    document.querySelectorAll("[data-select-all]").forEach(function (box) { box.hidden = false; });
+  }
+
+  function selectAll(event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.matches("[data-select-all]")) return;
+    var form = box.closest("form");
+    form.querySelectorAll("input[name=ids]").forEach(function (item) { item.checked = box.checked; });
+  }
+
   document.addEventListener("click", function (event) {
     toggleAll(event);
     cancelReply(event);
   });
+  document.addEventListener("change", selectAll);
+  document.addEventListener("htmx:after:settle", revealSelectAll);
   document.addEventListener("htmx:after:settle", focusAfterSwap);
   window.addEventListener("hashchange", openFromHash);
   window.addEventListener("beforeprint", function () {
     sections().forEach(function (section) { section.open = true; });
   });
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", openFromHash);
-  } else {
+  function ready() {
     openFromHash();
+    revealSelectAll();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();
