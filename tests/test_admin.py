@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import io
 import re
 
@@ -46,7 +47,7 @@ def test_every_admin_route_refuses_anonymous_visitors(app, client):
             assert "rahasia antrean" not in body and "r•••" not in body, path
             if method == "POST":
                 # The CSRF check answers first for anonymous posts: refused either way.
-                assert response.status_code in (302, 400, 401), path
+                assert response.status_code == (401 if headers else 302), path
             elif headers:
                 assert response.status_code == 401, path
                 assert response.headers["HX-Redirect"].startswith("/admin/login?next=")
@@ -186,7 +187,7 @@ def test_actions_change_status_and_are_logged(app, client, auth, start, action, 
     response = client.post(f"/admin/comments/{comment_id}/{action}", headers=HTMX,
                            data={"csrf_token": token, "status": start})
     assert response.status_code == 200
-    assert response.headers["HX-Trigger"] == "comments-changed"
+    assert json.loads(response.headers["HX-Trigger"]) == {"comments-changed": {"target": "body"}}
     assert status_of(app, comment_id) == end
     with app.app_context():
         [entry] = db.session.scalars(select(ModerationEntry))
@@ -222,7 +223,7 @@ def test_bulk_action(app, client, auth):
         "csrf_token": auth.csrf(), "action": "spam", "ids": [str(i) for i in ids[:3]] + [str(approved), "x"],
         "status": "pending"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "comments-changed"
+    assert response.status_code == 200 and json.loads(response.headers["HX-Trigger"]) == {"comments-changed": {"target": "body"}}
     assert [status_of(app, i) for i in ids] == [Status.SPAM] * 3 + [Status.PENDING]
     assert status_of(app, approved) == Status.SPAM  # approved comments can be spammed too
     assert "Spam: 4 komentar." in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -45,7 +46,7 @@ def test_htmx_post_puts_the_comment_in_place_with_a_fresh_form(app, client):
     response = post(client, htmx=True, comment="Halo <b>semua</b>", url="https://ani.example")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert response.headers["HX-Trigger"] == "comments-changed"
+    assert json.loads(response.headers["HX-Trigger"]) == {"comments-changed": {"target": "body"}}
     assert response.headers["Cache-Control"] == "private, no-store"
     assert '<hx-partial hx-target="#comment-list" hx-swap="beforeend">' in html
     assert "Halo &lt;b&gt;semua&lt;/b&gt;" in html

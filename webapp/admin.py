@@ -15,7 +15,7 @@ from .articles import personal
 from .auth import safe_next
 from .comments import page_number
 from .extensions import db
-from .htmx import is_htmx, render_shape, render_varying
+from .htmx import announce, is_htmx, render_shape, render_varying
 from .models import Comment, ModerationEntry, Status
 from .moderation import ACTIONS, actions_for, allowed, apply, mask_email
 from .text import clean_line
@@ -145,7 +145,7 @@ def action_done(message: str, status: str, query: str, page: int):
     response = render_varying(
         "admin/_queue.html", message=message, **queue_context(status, query, page)
     )
-    response.headers["HX-Trigger"] = "comments-changed"
+    announce(response, "comments-changed")
     return response
 
 
@@ -201,7 +201,7 @@ def act(comment_id: int, action: str):
     response = render_varying(
         "admin/_action_done.html", message=action_message(action, [comment_id])
     )
-    response.headers["HX-Trigger"] = "comments-changed"
+    announce(response, "comments-changed")
     return response
 
 

@@ -22,7 +22,7 @@ from .articles import get_article, personal, render_article
 from .content import Article
 from .extensions import client_address, db, limiter
 from .forms import CommentForm, fill_seconds, form_timestamp
-from .htmx import is_htmx, render_varying
+from .htmx import announce, is_htmx, render_varying
 from .models import Comment, Status, approved_count
 from .policy import Decision, Rules, Submission, decide, truncate_ip
 from .threads import build_threads, present
@@ -336,7 +336,7 @@ def create(slug: str):
         reply_to=None,
         comment_count=db.session.scalar(approved_count(slug)),
     )
-    response.headers["HX-Trigger"] = "comments-changed"
+    announce(response, "comments-changed")
     return personal(response)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from .extensions import db
+from .extensions import db, login_manager
 from .htmx import is_htmx, render_varying
 
 
@@ -52,6 +53,8 @@ def posting_comment() -> bool:
 
 
 def handle_csrf(error: CSRFError):
+    if request.blueprint == "admin" and not current_user.is_authenticated:
+        return login_manager.unauthorized()  # an expired session: back to the login page
     if posting_comment():
         notice = _(
             "Your session expired before the comment was sent. "

@@ -4,6 +4,8 @@ Only htmx's protocol headers are read. A boosted or history-restore request want
 whole page, so it is treated as a plain one. Every response shaped by this decision
 carries ``Vary: HX-Request`` so that caches keep the two shapes apart."""
 
+import json
+
 from flask import Response, make_response, render_template, request
 
 
@@ -36,4 +38,11 @@ def client_redirect(response: Response, location: str) -> Response:
     """Ask htmx to load ``location`` as a whole page (used when a session expires)."""
     response.headers["HX-Redirect"] = location
     response.vary.add("HX-Request")
+    return response
+
+
+def announce(response: Response, event: str) -> Response:
+    """Tell the page that something changed. The event is fired on <body>: the element
+    that made the request may be gone by then (a moderated row deletes itself)."""
+    response.headers["HX-Trigger"] = json.dumps({event: {"target": "body"}})
     return response

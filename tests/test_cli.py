@@ -1,0 +1,123 @@
+"""Operator commands: migrations, admins, export, backup."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from conftest import ADMIN_NAME, AuthActions, add_comment, create_admin_account, make_config
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import Admin, Status
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_db_upgrade_creates_the_schema_the_models_describe(tmp_path):
+    app = create_app(make_config(tmp_path))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "warta.sqlite3") as connection:
+        tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert {"comments", "admins", "moderation_log", "alembic_version"} <= tables
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_connections_use_wal_busy_timeout_and_foreign_keys(app):
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+        finally:
+            connection.close()
+
+
+def test_admin_create_passwd_delete(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["admin", "create", ADMIN_NAME], input="panjang-sekali\npanjang-sekali\n")
+    assert result.exit_code == 0 and "created" in result.output
+    with app.app_context():
+        admin = db.session.scalar(select(Admin))
+        assert admin.password_hash.startswith("scrypt:") and "panjang-sekali" not in admin.password_hash
+    assert runner.invoke(args=["admin", "create", ADMIN_NAME], input="x" * 8 + "\n" + "x" * 8 + "\n").exit_code != 0
+    assert runner.invoke(args=["admin", "create", "baru"], input="pendek\npendek\n").exit_code != 0
+    assert runner.invoke(args=["admin", "create", "baru"], input="satu-satu\ndua-dua-dua\n").exit_code != 0
+    auth = AuthActions(client)
+    assert auth.login(password="panjang-sekali").status_code == 303
+    assert runner.invoke(args=["admin", "passwd", ADMIN_NAME], input="sandi-baru-1\nsandi-baru-1\n").exit_code == 0
+    assert client.get("/admin/").status_code == 302  # the old session ended with the old password
+    assert auth.login(password="panjang-sekali").status_code == 422
+    assert auth.login(password="sandi-baru-1").status_code == 303
+    assert runner.invoke(args=["admin", "delete", ADMIN_NAME]).exit_code == 0
+    assert client.get("/admin/").status_code == 302
+    assert runner.invoke(args=["admin", "delete", ADMIN_NAME]).exit_code != 0
+
+
+def test_admin_create_reads_a_piped_password_through_the_real_command(tmp_path):
+    env = {"WARTA_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'w.sqlite3'}", "WARTA_SECRET_KEY": "x",
+           "PATH": "/usr/bin:/bin"}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    result = subprocess.run([*flask, "admin", "create", "pipa"], cwd=ROOT, env=env, input="pw-12345678\npw-12345678\n",
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "w.sqlite3") as connection:
+        assert connection.execute("SELECT name FROM admins").fetchall() == [("pipa",)]
+
+
+def test_export_json_and_csv_carry_the_full_email(app):
+    add_comment(app, author="Ani", email="ani.lengkap@example.com", body="Halo, \"dunia\"\nbaris dua")
+    add_comment(app, author="Budi", email="budi@example.com", status=Status.SPAM, body="=HYPERLINK()")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["comments", "export", "--format", "json"])
+    rows = json.loads(result.output)
+    assert [(r["author"], r["email"], r["status"]) for r in rows] == [
+        ("Ani", "ani.lengkap@example.com", "approved"), ("Budi", "budi@example.com", "spam")]
+    assert rows[0]["body"] == "Halo, \"dunia\"\nbaris dua"
+    result = runner.invoke(args=["comments", "export", "--format", "csv"])
+    parsed = list(csv.DictReader(io.StringIO(result.output)))
+    assert parsed[0]["email"] == "ani.lengkap@example.com"
+    assert parsed[0]["body"] == "Halo, \"dunia\"\nbaris dua"
+
+
+def test_backup_makes_a_copy_that_opens_and_holds_every_comment(app, tmp_path):
+    ids = [add_comment(app, body=f"cadangan {n}") for n in range(30)]
+    target = tmp_path / "backup" / "copy.sqlite3"
+    target.parent.mkdir()
+    result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "30 comments" in result.output
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert [r[0] for r in copy.execute("SELECT id FROM comments ORDER BY id")] == ids
+    # Restoring is pointing the app at the copy.
+    restored = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}"))
+    html = restored.test_client().get("/articles/putin-kim-pakta-pertahanan").get_data(as_text=True)
+    assert "30 Komentar" in html
+    assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code != 0  # never overwrites
+
+
+def test_commands_have_help(app):
+    runner = app.test_cli_runner()
+    for command in (["admin", "create"], ["admin", "passwd"], ["admin", "delete"],
+                    ["comments", "export"], ["backup"]):
+        result = runner.invoke(args=[*command, "--help"])
+        assert result.exit_code == 0 and len(result.output.splitlines()[2]) > 10
+
+
+def test_admin_fixture_creates_a_working_account(app, client):
+    create_admin_account(app, "kedua")
+    assert AuthActions(client).login(name="kedua").status_code == 303
