@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 import re
 
 import pytest
-from conftest import ADMIN_NAME, ARTICLE, HTMX, add_comment, make_config
 from sqlalchemy import select
 
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Comment, ModerationEntry, Status
+
+from conftest import ADMIN_NAME, ARTICLE, HTMX, add_comment, make_config
 
 ACTIONS = ["approve", "unapprove", "spam", "trash", "restore", "delete"]
 ADMIN_SECRET = "rahasia-admin@example.com"

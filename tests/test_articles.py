@@ -4,10 +4,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLE, HTMX, make_config
 
 from webapp import create_app
 from webapp.content import CONTENT_DIR, parse_article
+
+from conftest import ARTICLE, HTMX, make_config
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_1dd38499e0e80787.txt"
 BANNER = "Putin dan Kim Jong Un Tandatangani Pakta Pertahanan, Ini 5 Konsekuensinya"

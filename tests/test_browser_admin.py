@@ -4,10 +4,11 @@ import re
 
 import pytest
 
+from webapp.models import Status
+
 from a11y import violations
 from conftest import ADMIN_NAME, ADMIN_PASSWORD, ARTICLE, add_comment, create_admin_account
 from test_admin import status_of
-from webapp.models import Status
 
 pytestmark = pytest.mark.browser
 

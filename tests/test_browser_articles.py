@@ -1,6 +1,7 @@
 """A reader in Chromium: sections open and load once, with and without JavaScript."""
 
 import pytest
+
 from a11y import violations
 from conftest import ARTICLE
 

@@ -1,12 +1,13 @@
 """A commenter in Chromium: posting, errors, replies and paging, with and without JavaScript."""
 
 import pytest
-from a11y import violations
-from conftest import ARTICLE, add_comment, make_config
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Comment
+
+from a11y import violations
+from conftest import ARTICLE, add_comment, make_config
 
 pytestmark = pytest.mark.browser
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from conftest import ADMIN_NAME, AuthActions, add_comment, create_admin_account, make_config
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Admin, Status
+
+from conftest import ADMIN_NAME, AuthActions, add_comment, create_admin_account, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

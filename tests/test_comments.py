@@ -6,12 +6,13 @@ import json
 import re
 
 import pytest
-from conftest import ARTICLE, HTMX, add_comment, csrf_token_from, make_config
 from sqlalchemy import select
 
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Comment, Status
+
+from conftest import ARTICLE, HTMX, add_comment, csrf_token_from, make_config
 
 POST_URL = f"/articles/{ARTICLE}/comments"
 

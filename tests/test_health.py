@@ -1,8 +1,8 @@
 """The health check."""
 
-from conftest import make_config
-
 from webapp import create_app
+
+from conftest import make_config
 
 
 def test_healthz_ok(client):

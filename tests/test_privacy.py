@@ -1,11 +1,12 @@
 """No commenter's email leaves in any public page, fragment, feed, header or error."""
 
-from conftest import ARTICLE, HTMX
 from sqlalchemy import select
-from test_comments import post
 
 from webapp.extensions import db
 from webapp.models import Comment, Status
+
+from conftest import ARTICLE, HTMX
+from test_comments import post
 
 SEEDED = ["rahasia.ani@example.com", "Budi.Private@Example.org", "citra+tag@mail.example.net"]
 
