@@ -33,7 +33,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d webapp/translations
+	$(BIN)/pybabel compile -d webapp/translations >/dev/null
 
 # Chromium (browser tests), Java (the Nu HTML Checker) and wrk (benchmarks), from Debian.
 system-deps:
