@@ -40,6 +40,7 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "WARTA_MIN_FILL_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
+        "WARTA_CACHE_STORAGE_URI": f"file://{tmp_path / 'cache'}",
     }
     config.update(overrides)
     return config

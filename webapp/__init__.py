@@ -47,8 +47,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     content_dir = app.config["WARTA_CONTENT_DIR"] or content.CONTENT_DIR
     app.extensions["warta.articles"] = content.load_articles(Path(content_dir))
 
-    from . import admin, articles, auth, cli, comments, errors, health, security, views
+    from . import admin, articles, auth, cache, cli, comments, errors, health, security, views
 
+    cache.init_app(app)
     views.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -11,13 +11,13 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
-from .articles import personal
 from .auth import safe_next
-from .comments import page_number
+from .discussion import page_number
 from .extensions import db
 from .htmx import announce, is_htmx, render_shape, render_varying
 from .models import Comment, ModerationEntry, Status
 from .moderation import ACTIONS, actions_for, allowed, apply, mask_email
+from .pages import personal
 from .text import clean_line
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

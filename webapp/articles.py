@@ -1,9 +1,21 @@
 """Readers: the article page and its sections."""
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 
+from .cache import renders
 from .content import Article, Section
-from .htmx import is_htmx, render_varying
+from .htmx import is_htmx
+from .pages import render_article
 
 bp = Blueprint("articles", __name__)
 
@@ -22,23 +34,6 @@ def get_section(article: Article, number: int) -> Section:
     if section is None:
         abort(404)
     return section
-
-
-def personal(response: Response) -> Response:
-    """Mark a response that holds this visitor's form (CSRF token, remembered details)."""
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def render_article(article: Article, open_sections: set[int], status: int = 200, **extra):
-    """The whole article page, with the given sections open and their text in place."""
-    from .comments import discussion_context
-
-    context = discussion_context(article, **extra)
-    response = render_varying(
-        "article.html", status, article=article, open_sections=open_sections, **context
-    )
-    return personal(response)
 
 
 def reply_target() -> int | None:
@@ -67,6 +62,22 @@ def section(slug: str, number: int):
     """One section's body for htmx; otherwise the article page with that section open."""
     article = get_article(slug)
     section = get_section(article, number)
-    if is_htmx():
-        return render_varying("_section_body.html", article=article, section=section)
-    return render_article(article, {number})
+    if not is_htmx():
+        return render_article(article, {number})
+    locale = str(get_locale())
+    etag = f"{article.etag}-{number}-{locale}"
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        key = ("section", slug, number, locale)
+        html = renders().get(key)
+        if html is None:
+            html = render_template("_section_body.html", article=article, section=section)
+            renders().put(key, html)
+        response = make_response(html)
+    # The text changes only with the content file: shared caches may keep it an hour.
+    response.set_etag(etag)
+    response.last_modified = article.modified
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.vary.add("HX-Request")
+    return response

@@ -15,137 +15,33 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
-from .articles import get_article, personal, render_article
+from .articles import get_article
+from .cache import article_version, renders
 from .content import Article
+from .discussion import (
+    find_parent,
+    new_form,
+    own_comment_ids,
+    page_number,
+    remember_own_comment,
+    visible_roots,
+)
 from .extensions import client_address, db, limiter
 from .forms import CommentForm, fill_seconds, form_timestamp
 from .htmx import announce, is_htmx, render_varying
 from .models import Comment, Status, approved_count
+from .pages import personal, render_article, shared_comment_page
 from .policy import Decision, Rules, Submission, decide, truncate_ip
-from .threads import build_threads, present
+from .threads import present
 
 bp = Blueprint("comments", __name__)
 
 OWN_COMMENTS_KEPT = 50
 FEED_SIZE = 50
-
-
-# -- what this visitor is allowed to see of their own ---------------------------------
-
-
-def own_comment_ids() -> set[int]:
-    """Ids of the comments this browser posted (kept in the signed session cookie)."""
-    return {int(i) for i in session.get("own_comments", []) if isinstance(i, int)}
-
-
-def remember_own_comment(comment_id: int) -> None:
-    kept = [i for i in session.get("own_comments", []) if isinstance(i, int)]
-    session["own_comments"] = (kept + [comment_id])[-OWN_COMMENTS_KEPT:]
-
-
-def remembered_commenter() -> dict[str, str]:
-    """Name, email and website this browser asked to keep, if any."""
-    saved = session.get("commenter")
-    return saved if isinstance(saved, dict) else {}
-
-
-# -- reading --------------------------------------------------------------------------
-
-
-def visible_roots(slug: str, own_ids: set[int]):
-    """Top-level comments this visitor sees: approved, their own, or kept as the
-    placeholder of a thread that still has approved replies."""
-    threads_with_approved_replies = select(Comment.thread_id).where(
-        Comment.article_slug == slug,
-        Comment.status == Status.APPROVED,
-        Comment.thread_id.is_not(None),
-    )
-    return select(Comment).where(
-        Comment.article_slug == slug,
-        Comment.parent_id.is_(None),
-        or_(
-            Comment.status == Status.APPROVED,
-            Comment.id.in_(own_ids),
-            Comment.id.in_(threads_with_approved_replies),
-        ),
-    )
-
-
-def page_of_threads(slug: str, page: int, own_ids: set[int]):
-    """The threads on one page of comments, and whether more pages follow."""
-    per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
-    roots = db.session.scalars(
-        visible_roots(slug, own_ids)
-        .order_by(Comment.created_at, Comment.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page + 1)
-    ).all()
-    has_more = len(roots) > per_page
-    roots = roots[:per_page]
-    replies = []
-    if roots:
-        replies = db.session.scalars(
-            select(Comment)
-            .where(Comment.thread_id.in_([r.id for r in roots]))
-            .order_by(Comment.created_at, Comment.id)
-        ).all()
-    threads = build_threads([*roots, *replies], own_ids, current_app.config["WARTA_THREAD_DEPTH"])
-    return threads, has_more
-
-
-def page_number(raw: str | None) -> int:
-    """A page number from the query string, or 404 for anything that is not one."""
-    if raw is None:
-        return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
-        abort(404)
-    return int(raw)
-
-
-def new_form(reply_to: Comment | None = None) -> CommentForm:
-    """An empty form (refilled from what this browser asked to keep)."""
-    form = CommentForm(formdata=None, data=remembered_commenter())
-    form.remember.data = bool(remembered_commenter())
-    form.parent.data = str(reply_to.id) if reply_to else ""
-    return form
-
-
-def discussion_context(
-    article: Article,
-    page: int = 1,
-    reply_to_id: int | None = None,
-    form: CommentForm | None = None,
-    notice: str = "",
-) -> dict:
-    """Everything the discussion part of the article page needs."""
-    own_ids = own_comment_ids()
-    reply_to = find_parent(article.slug, reply_to_id)
-    threads, has_more = page_of_threads(article.slug, page, own_ids)
-    if form is None:
-        form = new_form(reply_to)
-    form.ts.data = form_timestamp()
-    return {
-        "threads": threads,
-        "page": page,
-        "has_more": has_more,
-        "comment_count": db.session.scalar(approved_count(article.slug)),
-        "form": form,
-        "reply_to": reply_to and present(reply_to, current_app.config["WARTA_THREAD_DEPTH"]),
-        "notice": notice,
-    }
-
-
-def find_parent(slug: str, comment_id: int | None) -> Comment | None:
-    """An approved comment of this article that can be replied to, or None."""
-    if comment_id is None:
-        return None
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.article_slug != slug or comment.status != Status.APPROVED:
-        return None
-    return comment
 
 
 @bp.get("/articles/<slug>/comments")
@@ -155,10 +51,7 @@ def index(slug: str):
     page = page_number(request.args.get("page"))
     if not is_htmx():
         return render_article(article, set(), page=page)
-    threads, has_more = page_of_threads(slug, page, own_comment_ids())
-    return render_varying(
-        "_comment_page.html", article=article, threads=threads, page=page, has_more=has_more
-    )
+    return shared_comment_page(article, page)
 
 
 @bp.get("/articles/<slug>/comments/<int:comment_id>/reply")
@@ -366,15 +259,31 @@ def comment_url(comment: Comment) -> str:
 def feed(slug: str):
     """An Atom feed of the article's approved comments, newest first."""
     article = get_article(slug)
+    version = article_version(slug)
+    locale = str(get_locale())
+    etag = f"{version}-{locale}"
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        key = ("feed", slug, locale, version)
+        body = renders().get(key)
+        if body is None:
+            body = render_feed(article)
+            renders().put(key, body)
+        response = make_response(body)
+        response.mimetype = "application/atom+xml"
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
+def render_feed(article: Article) -> str:
     comments = db.session.scalars(
         select(Comment)
-        .where(Comment.article_slug == slug, Comment.status == Status.APPROVED)
+        .where(Comment.article_slug == article.slug, Comment.status == Status.APPROVED)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(FEED_SIZE)
     ).all()
     depth = current_app.config["WARTA_THREAD_DEPTH"]
     entries = [present(c, depth) for c in comments]
-    body = render_template("comments.atom.xml", article=article, entries=entries)
-    response = make_response(body)
-    response.mimetype = "application/atom+xml"
-    return response
+    return render_template("comments.atom.xml", article=article, entries=entries)

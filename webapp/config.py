@@ -38,6 +38,7 @@ WARTA_MAX_LINKS = 2
 WARTA_BLOCKLIST: list[str] | str = []
 WARTA_COMMENT_RATE_LIMIT = "5 per minute; 40 per hour"
 WARTA_LOGIN_RATE_LIMIT = "5 per 5 minutes"
+WARTA_CACHE_STORAGE_URI = None  # None: instance/cache/; file:///path, or redis://host:port/db
 WARTA_TRUSTED_PROXIES = 0  # how many proxies in front set X-Forwarded-For
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
@@ -44,6 +44,7 @@ class Article:
     lede_html: Markup
     sections: tuple[Section, ...]
     etag: str
+    modified: datetime
 
     def section(self, number: int) -> Section | None:
         """The section numbered ``number``, or None."""
@@ -69,7 +70,7 @@ def parse_section(number: int, title: str, text: str) -> Section:
     return Section(number=number, title=title, credit=credit, html=html)
 
 
-def parse_article(text: str, etag: str = "") -> Article:
+def parse_article(text: str, etag: str = "", modified: datetime | None = None) -> Article:
     """Build an article from the text of a content file."""
     meta, body = split_front_matter(text)
     parts = SECTION_HEADING.split(body)
@@ -88,6 +89,7 @@ def parse_article(text: str, etag: str = "") -> Article:
         lede_html=Markup(markdown.render(lede)),  # noqa: S704 - html is off
         sections=sections,
         etag=etag,
+        modified=modified or datetime.combine(published, datetime.min.time(), UTC),
     )
 
 
@@ -96,6 +98,8 @@ def load_articles(directory: Path = CONTENT_DIR) -> dict[str, Article]:
     articles = {}
     for path in sorted(directory.glob("*.md")):
         text = path.read_text(encoding="utf-8")
-        article = parse_article(text, etag=hashlib.sha256(text.encode()).hexdigest()[:16])
+        modified = datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
+        etag = hashlib.sha256(text.encode()).hexdigest()[:16]
+        article = parse_article(text, etag=etag, modified=modified)
         articles[article.slug] = article
     return articles

@@ -1,0 +1,136 @@
+"""Rendered pages kept in memory and thrown away exactly when a comment changes.
+
+Each article has a version. Any commit that adds, changes or deletes one of its
+comments moves the version on (an SQLAlchemy ``after_commit`` hook, so no code path
+can forget). Workers keep what they rendered under the version it was rendered for;
+a reader who meets a new version gets a fresh render.
+
+The versions live where every worker sees them: in a file per article under
+``instance/cache/`` on one machine, or in Redis (``WARTA_CACHE_STORAGE_URI``) when
+several servers share one database."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+from threading import Lock
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .models import Comment
+
+
+class FileVersions:
+    """Versions as small files: one stat-free read per request, atomic replace on change."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, slug: str) -> Path:
+        return self.folder / f"{slug}.version"
+
+    def current(self, slug: str) -> str:
+        try:
+            return self._path(slug).read_text()
+        except FileNotFoundError:
+            self.bump(slug)
+            return self._path(slug).read_text()
+
+    def bump(self, slug: str) -> None:
+        # A new random value, so two writers at once can never leave an old one in place.
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{slug}.")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(uuid.uuid4().hex)
+        os.replace(tmp, self._path(slug))
+
+
+class RedisVersions:
+    """Versions in Redis, for several app servers sharing one database."""
+
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def current(self, slug: str) -> str:
+        value = self.client.get(f"warta:version:{slug}")
+        return value.decode() if value else "0"
+
+    def bump(self, slug: str) -> None:
+        self.client.incr(f"warta:version:{slug}")
+
+
+class RenderCache:
+    """A small per-worker LRU of rendered text."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.items: OrderedDict[tuple, str] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: str) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def versions():
+    return current_app.extensions["warta.versions"]
+
+
+def renders() -> RenderCache:
+    return current_app.extensions["warta.renders"]
+
+
+def article_version(slug: str) -> str:
+    """The current version of an article's discussion."""
+    return versions().current(slug)
+
+
+def _collect_changed_articles(session: Session, flush_context, instances) -> None:
+    changed = session.info.setdefault("warta_changed_articles", set())
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, Comment) and item.article_slug:
+            changed.add(item.article_slug)
+
+
+def _bump_changed_articles(session: Session) -> None:
+    changed = session.info.pop("warta_changed_articles", set())
+    if changed and current_app:
+        for slug in changed:
+            versions().bump(slug)
+
+
+def _forget_changes(session: Session) -> None:
+    session.info.pop("warta_changed_articles", None)
+
+
+def init_app(app: Flask) -> None:
+    uri = app.config["WARTA_CACHE_STORAGE_URI"] or ""
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        app.extensions["warta.versions"] = RedisVersions(uri)
+    elif uri.startswith("file://"):
+        app.extensions["warta.versions"] = FileVersions(Path(uri.removeprefix("file://")))
+    else:
+        app.extensions["warta.versions"] = FileVersions(Path(app.instance_path) / "cache")
+    app.extensions["warta.renders"] = RenderCache()
+
+
+event.listen(Session, "before_flush", _collect_changed_articles)
+event.listen(Session, "after_commit", _bump_changed_articles)
+event.listen(Session, "after_rollback", _forget_changes)

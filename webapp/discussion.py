@@ -1,0 +1,152 @@
+"""The discussion as one visitor sees it: threads, counts, the form, their own comments."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, session
+from sqlalchemy import or_, select
+
+from .content import Article
+from .extensions import db
+from .forms import CommentForm, form_timestamp
+from .models import Comment, Status, approved_count
+from .threads import build_threads, present
+
+OWN_COMMENTS_KEPT = 50
+
+
+# -- what this visitor is allowed to see of their own ---------------------------------
+
+
+def own_comment_ids() -> set[int]:
+    """Ids of the comments this browser posted (kept in the signed session cookie)."""
+    return {int(i) for i in session.get("own_comments", []) if isinstance(i, int)}
+
+
+def remember_own_comment(comment_id: int) -> None:
+    kept = [i for i in session.get("own_comments", []) if isinstance(i, int)]
+    session["own_comments"] = (kept + [comment_id])[-OWN_COMMENTS_KEPT:]
+
+
+def remembered_commenter() -> dict[str, str]:
+    """Name, email and website this browser asked to keep, if any."""
+    saved = session.get("commenter")
+    return saved if isinstance(saved, dict) else {}
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def visible_roots(slug: str, own_ids: set[int]):
+    """Top-level comments this visitor sees: approved, their own, or kept as the
+    placeholder of a thread that still has approved replies."""
+    threads_with_approved_replies = select(Comment.thread_id).where(
+        Comment.article_slug == slug,
+        Comment.status == Status.APPROVED,
+        Comment.thread_id.is_not(None),
+    )
+    return select(Comment).where(
+        Comment.article_slug == slug,
+        Comment.parent_id.is_(None),
+        or_(
+            Comment.status == Status.APPROVED,
+            Comment.id.in_(own_ids),
+            Comment.id.in_(threads_with_approved_replies),
+        ),
+    )
+
+
+def page_of_threads(slug: str, page: int, own_ids: set[int] | None = None):
+    """The threads on one page of comments, and whether more pages follow."""
+    if own_ids is None:
+        own_ids = own_comment_ids()
+    per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
+    roots = db.session.scalars(
+        visible_roots(slug, own_ids)
+        .order_by(Comment.created_at, Comment.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    ).all()
+    has_more = len(roots) > per_page
+    roots = roots[:per_page]
+    replies = []
+    if roots:
+        replies = db.session.scalars(
+            select(Comment)
+            .where(Comment.thread_id.in_([r.id for r in roots]))
+            .order_by(Comment.created_at, Comment.id)
+        ).all()
+    threads = build_threads([*roots, *replies], own_ids, current_app.config["WARTA_THREAD_DEPTH"])
+    return threads, has_more
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from the query string, or 404 for anything that is not one."""
+    if raw is None:
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        abort(404)
+    return int(raw)
+
+
+def new_form(reply_to: Comment | None = None) -> CommentForm:
+    """An empty form (refilled from what this browser asked to keep)."""
+    form = CommentForm(formdata=None, data=remembered_commenter())
+    form.remember.data = bool(remembered_commenter())
+    form.parent.data = str(reply_to.id) if reply_to else ""
+    return form
+
+
+def discussion_context(
+    article: Article,
+    page: int = 1,
+    reply_to_id: int | None = None,
+    form: CommentForm | None = None,
+    notice: str = "",
+    own_ids: set[int] | None = None,
+    ts: str | None = None,
+) -> dict:
+    """Everything the discussion part of the article page needs."""
+    reply_to = find_parent(article.slug, reply_to_id)
+    threads, has_more = page_of_threads(article.slug, page, own_ids)
+    if form is None:
+        form = new_form(reply_to)
+    form.ts.data = ts or form_timestamp()
+    return {
+        "threads": threads,
+        "page": page,
+        "has_more": has_more,
+        "comment_count": db.session.scalar(approved_count(article.slug)),
+        "form": form,
+        "reply_to": reply_to and present(reply_to, current_app.config["WARTA_THREAD_DEPTH"]),
+        "notice": notice,
+    }
+
+
+def find_parent(slug: str, comment_id: int | None) -> Comment | None:
+    """An approved comment of this article that can be replied to, or None."""
+    if comment_id is None:
+        return None
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.article_slug != slug or comment.status != Status.APPROVED:
+        return None
+    return comment
+
+
+def sees_shared_page(slug: str) -> bool:
+    """True when this visitor's view of the article is everyone's: nothing remembered
+    in the form and none of their own comments on it waiting for moderation."""
+    if remembered_commenter():
+        return False
+    own_ids = own_comment_ids()
+    if not own_ids:
+        return True
+    waiting = db.session.scalar(
+        select(Comment.id)
+        .where(
+            Comment.id.in_(own_ids),
+            Comment.article_slug == slug,
+            Comment.status != Status.APPROVED,
+        )
+        .limit(1)
+    )
+    return waiting is None
