@@ -14,6 +14,11 @@ run: $(VENV)/.installed translations
 	@echo
 	$(BIN)/flask --app wsgi run --debug --host $(HOST) --port $(PORT)
 
+# Production serving on SQLite: gunicorn with the settings in webapp/gunicorn_conf.py.
+serve: $(VENV)/.installed translations
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/gunicorn -c python:webapp.gunicorn_conf wsgi:app
+
 test: $(VENV)/.installed-test translations system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
@@ -48,3 +53,7 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Benchmark (not a test): Warta vs the stack's limit vs Isso, with wrk. See tests/bench/run.py.
+bench: $(VENV)/.installed translations system-deps
+	$(BIN)/python tests/bench/run.py

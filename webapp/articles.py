@@ -14,7 +14,7 @@ from flask_babel import get_locale
 
 from .cache import renders
 from .content import Article, Section
-from .htmx import is_htmx
+from .htmx import is_htmx, vary
 from .pages import render_article
 
 bp = Blueprint("articles", __name__)
@@ -79,5 +79,5 @@ def section(slug: str, number: int):
     response.set_etag(etag)
     response.last_modified = article.modified
     response.headers["Cache-Control"] = "public, max-age=3600"
-    response.vary.add("HX-Request")
+    vary(response, "HX-Request")
     return response

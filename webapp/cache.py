@@ -1,9 +1,10 @@
 """Rendered pages kept in memory and thrown away exactly when a comment changes.
 
-Each article has a version. Any commit that adds, changes or deletes one of its
-comments moves the version on (an SQLAlchemy ``after_commit`` hook, so no code path
-can forget). Workers keep what they rendered under the version it was rendered for;
-a reader who meets a new version gets a fresh render.
+Each article has a version. Any commit that changes what readers of it see (adds,
+changes or deletes a comment that is or was approved) moves the version on: an
+SQLAlchemy ``after_commit`` hook, so no code path can forget. Workers keep what they
+rendered under the version it was rendered for; a reader who meets a new version gets
+a fresh render.
 
 The versions live where every worker sees them: in a file per article under
 ``instance/cache/`` on one machine, or in Redis (``WARTA_CACHE_STORAGE_URI``) when
@@ -19,10 +20,10 @@ from pathlib import Path
 from threading import Lock
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .models import Comment
+from .models import Comment, Status
 
 
 class FileVersions:
@@ -102,9 +103,26 @@ def article_version(slug: str) -> str:
     return versions().current(slug)
 
 
+def changes_public_view(comment: Comment, deleted: bool = False) -> bool:
+    """Does this change alter what readers see? Only if the comment is or was approved,
+    or is deleted (its replies move). A held comment arriving changes nothing public."""
+    if deleted:
+        return True
+    state = inspect(comment)
+    if state.pending or state.transient:
+        return comment.status == Status.APPROVED
+    history = state.attrs.status.history
+    was = history.deleted[0] if history.deleted else comment.status
+    moved = state.attrs.parent_id.history.has_changes() or state.attrs.depth.history.has_changes()
+    return moved or Status.APPROVED in (was, comment.status)
+
+
 def _collect_changed_articles(session: Session, flush_context, instances) -> None:
     changed = session.info.setdefault("warta_changed_articles", set())
-    for item in (*session.new, *session.dirty, *session.deleted):
+    for item in (*session.new, *session.dirty):
+        if isinstance(item, Comment) and item.article_slug and changes_public_view(item):
+            changed.add(item.article_slug)
+    for item in session.deleted:
         if isinstance(item, Comment) and item.article_slug:
             changed.add(item.article_slug)
 

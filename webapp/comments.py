@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from flask import (
     Blueprint,
     abort,
@@ -17,7 +15,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .articles import get_article
 from .cache import article_version, renders
@@ -28,12 +26,12 @@ from .discussion import (
     own_comment_ids,
     page_number,
     remember_own_comment,
-    visible_roots,
+    roots_before,
 )
 from .extensions import client_address, db, limiter
 from .forms import CommentForm, fill_seconds, form_timestamp
 from .htmx import announce, is_htmx, render_varying
-from .models import Comment, Status, approved_count
+from .models import Comment, Status, approved_count, comments
 from .pages import personal, render_article, shared_comment_page
 from .policy import Decision, Rules, Submission, decide, truncate_ip
 from .threads import present
@@ -93,28 +91,28 @@ def rules() -> Rules:
     )
 
 
+DUPLICATE_WINDOW = 20
+
+
 def is_duplicate(slug: str, form: CommentForm) -> bool:
-    """Has the same address already said exactly this on this article?"""
-    return bool(
-        db.session.scalar(
-            select(func.count(Comment.id)).where(
-                Comment.article_slug == slug,
-                Comment.email == form.email.data,
-                Comment.body == form.comment.data,
-                Comment.status != Status.TRASH,
-            )
-        )
+    """Has the same address just said exactly this on this article (among its latest
+    comments there, trashed ones aside)?"""
+    c = comments.c
+    latest = db.session.execute(
+        select(c.body, c.status)
+        .where(c.article_slug == slug, c.email == form.email.data)
+        .order_by(c.id.desc())
+        .limit(DUPLICATE_WINDOW)
     )
+    return any(body == form.comment.data and status != Status.TRASH for body, status in latest)
 
 
 def has_approved_comment(email: str) -> bool:
-    return bool(
-        db.session.scalar(
-            select(Comment.id)
-            .where(Comment.email == email, Comment.status == Status.APPROVED)
-            .limit(1)
-        )
+    c = comments.c
+    found = db.session.scalar(
+        select(c.id).where(c.email == email, c.status == Status.APPROVED).limit(1)
     )
+    return found is not None
 
 
 def store_comment(slug: str, form: CommentForm, parent: Comment | None) -> Comment:
@@ -239,16 +237,12 @@ def comment_url(comment: Comment) -> str:
     root_created = (
         comment.created_at
         if comment.thread_id is None
-        else db.session.scalar(select(Comment.created_at).where(Comment.id == comment.thread_id))
-    )
-    earlier = db.session.scalar(
-        select(func.count()).select_from(
-            visible_roots(comment.article_slug, own_comment_ids())
-            .where(Comment.created_at < root_created)
-            .subquery()
+        else db.session.scalar(
+            select(comments.c.created_at).where(comments.c.id == comment.thread_id)
         )
     )
-    page = math.floor(earlier / per_page) + 1
+    earlier = roots_before(comment.article_slug, root_created, own_comment_ids())
+    page = earlier // per_page + 1
     anchor = f"comment-{comment.id}"
     if page == 1:
         return url_for("articles.show", slug=comment.article_slug, _anchor=anchor)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, session
-from sqlalchemy import or_, select
+from datetime import datetime
 
+from flask import abort, current_app, session
+from sqlalchemy import func, or_, select
+
+from .cache import article_version, renders
 from .content import Article
 from .extensions import db
 from .forms import CommentForm, form_timestamp
-from .models import Comment, Status, approved_count
+from .models import Comment, Status, approved_count, comments
 from .threads import build_threads, present
 
 OWN_COMMENTS_KEPT = 50
@@ -36,23 +39,64 @@ def remembered_commenter() -> dict[str, str]:
 # -- reading --------------------------------------------------------------------------
 
 
+def placeholder_roots(slug: str) -> dict[int, datetime]:
+    """Top-level comments no longer shown whose threads still have approved replies
+    (id -> time), computed once per discussion version."""
+    key = ("placeholders", slug, article_version(slug))
+    found = renders().get(key)
+    if found is None:
+        reply, root = comments.alias("reply"), comments.alias("root")
+        rows = db.session.execute(
+            select(root.c.id, root.c.created_at)
+            .join(reply, reply.c.thread_id == root.c.id)
+            .where(
+                reply.c.article_slug == slug,
+                reply.c.status == Status.APPROVED,
+                root.c.status != Status.APPROVED,
+            )
+            .distinct()
+        )
+        found = {comment_id: created for comment_id, created in rows}
+        renders().put(key, found)
+    return found
+
+
 def visible_roots(slug: str, own_ids: set[int]):
     """Top-level comments this visitor sees: approved, their own, or kept as the
     placeholder of a thread that still has approved replies."""
-    threads_with_approved_replies = select(Comment.thread_id).where(
-        Comment.article_slug == slug,
-        Comment.status == Status.APPROVED,
-        Comment.thread_id.is_not(None),
+    extra = own_ids | placeholder_roots(slug).keys()
+    visible = Comment.status == Status.APPROVED
+    if extra:
+        visible = or_(visible, Comment.id.in_(extra))
+    return select(Comment).where(Comment.article_slug == slug, Comment.parent_id.is_(None), visible)
+
+
+def roots_before(slug: str, moment: datetime, own_ids: set[int]) -> int:
+    """How many top-level comments this visitor sees that are older than ``moment``."""
+    c = comments.c
+    approved = db.session.scalar(
+        select(func.count()).where(
+            c.article_slug == slug,
+            c.status == Status.APPROVED,
+            c.parent_id.is_(None),
+            c.created_at < moment,
+        )
     )
-    return select(Comment).where(
-        Comment.article_slug == slug,
-        Comment.parent_id.is_(None),
-        or_(
-            Comment.status == Status.APPROVED,
-            Comment.id.in_(own_ids),
-            Comment.id.in_(threads_with_approved_replies),
-        ),
-    )
+    placeholders = {i for i, created in placeholder_roots(slug).items() if created < moment}
+    own_waiting = set()
+    if own_ids:
+        own_waiting = set(
+            db.session.scalars(
+                select(c.id).where(
+                    c.id.in_(own_ids),
+                    c.article_slug == slug,
+                    c.parent_id.is_(None),
+                    c.status != Status.APPROVED,
+                    c.created_at < moment,
+                )
+            )
+        )
+    return approved + len(placeholders | own_waiting)
 
 
 def page_of_threads(slug: str, page: int, own_ids: set[int] | None = None):
@@ -140,13 +184,10 @@ def sees_shared_page(slug: str) -> bool:
     own_ids = own_comment_ids()
     if not own_ids:
         return True
+    c = comments.c
     waiting = db.session.scalar(
-        select(Comment.id)
-        .where(
-            Comment.id.in_(own_ids),
-            Comment.article_slug == slug,
-            Comment.status != Status.APPROVED,
-        )
+        select(c.id)
+        .where(c.id.in_(own_ids), c.article_slug == slug, c.status != Status.APPROVED)
         .limit(1)
     )
     return waiting is None

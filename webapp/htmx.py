@@ -19,10 +19,20 @@ def is_htmx() -> bool:
     )
 
 
+def vary(response: Response, *names: str) -> Response:
+    """Add names to the Vary header (plain string work: werkzeug's HeaderSet is slow)."""
+    current = response.headers.get("Vary", "")
+    known = {part.strip().lower() for part in current.split(",") if part.strip()}
+    added = [name for name in names if name.lower() not in known]
+    if added:
+        response.headers["Vary"] = ", ".join(filter(None, [current, *added]))
+    return response
+
+
 def render_varying(template: str, status_code: int = 200, **context) -> Response:
     """Render a template whose URL also answers in the other shape."""
     response = make_response(render_template(template, **context), status_code)
-    response.vary.add("HX-Request")
+    vary(response, "HX-Request")
     return response
 
 
@@ -37,7 +47,7 @@ def render_shape(
 def client_redirect(response: Response, location: str) -> Response:
     """Ask htmx to load ``location`` as a whole page (used when a session expires)."""
     response.headers["HX-Redirect"] = location
-    response.vary.add("HX-Request")
+    vary(response, "HX-Request")
     return response
 
 

@@ -26,6 +26,10 @@ class Comment(db.Model):
         Index("ix_comments_article_page", "article_slug", "status", "parent_id", "created_at"),
         # The replies of the threads on one page.
         Index("ix_comments_thread", "thread_id", "created_at"),
+        # Threads kept for their approved replies (placeholders).
+        Index("ix_comments_thread_status", "thread_id", "status"),
+        # Duplicate detection: an address's latest comments on one article.
+        Index("ix_comments_article_email", "article_slug", "email", "id"),
         # The moderation policy: has this address an approved comment?
         Index("ix_comments_email_status", "email", "status"),
         # The moderation queue: one status, newest first.
@@ -56,10 +60,15 @@ class Comment(db.Model):
         return f"<Comment {self.id} {self.article_slug} {self.status}>"
 
 
+# The comments table itself, for the hot paths' plain-column queries: a select of
+# table columns skips the ORM's compile and load steps (several times faster).
+comments = Comment.__table__
+
+
 def approved_count(slug: str):
     """A query for the number of approved comments on an article."""
-    return select(func.count(Comment.id)).where(
-        Comment.article_slug == slug, Comment.status == Status.APPROVED
+    return select(func.count()).where(
+        comments.c.article_slug == slug, comments.c.status == Status.APPROVED
     )
 
 

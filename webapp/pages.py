@@ -8,6 +8,7 @@ their own comments awaiting moderation get a page rendered for them alone."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 from flask import Response, make_response, render_template, request, session
 from flask_babel import get_locale
@@ -18,11 +19,12 @@ from .cache import article_version, renders
 from .content import Article
 from .discussion import discussion_context, page_of_threads, sees_shared_page
 from .forms import form_timestamp
-from .htmx import render_varying
+from .htmx import render_varying, vary
 
 # Placeholders for the per-visitor values; user text is escaped, so it cannot contain them.
 CSRF_SLOT = Markup("<warta:csrf/>")
 TS_SLOT = Markup("<warta:ts/>")
+# (the parts of a cached page are bytes; the slots stay str, so they never collide)
 
 
 def personal(response: Response) -> Response:
@@ -62,8 +64,8 @@ def shared_article_page(article: Article, open_sections: set[int], page: int) ->
     if etag and request.if_none_match.contains_weak(etag):
         return revalidated(etag)
     key = ("article", article.slug, sections, page, locale, version)
-    html = renders().get(key)
-    if html is None:
+    parts = renders().get(key)
+    if parts is None:
         context = discussion_context(article, page=page, own_ids=set(), ts=TS_SLOT)
         html = render_template(
             "article.html",
@@ -72,14 +74,24 @@ def shared_article_page(article: Article, open_sections: set[int], page: int) ->
             csrf_token=lambda: CSRF_SLOT,
             **context,
         )
-        renders().put(key, html)
-    token = generate_csrf()
-    html = html.replace(CSRF_SLOT, token).replace(TS_SLOT, form_timestamp())
-    response = make_response(html)
-    response.vary.update(("HX-Request", "Cookie"))
+        parts = split_slots(html)
+        renders().put(key, parts)
+    token, shown = generate_csrf().encode(), form_timestamp().encode()
+    values = {CSRF_SLOT: token, TS_SLOT: shown}
+    body = b"".join(values.get(part, part) for part in parts)
+    response = make_response(body)
+    response.mimetype = "text/html"
+    vary(response, "HX-Request", "Cookie")
     response.headers["Cache-Control"] = "private, no-cache"
     response.set_etag(page_etag(version, article.etag, sections, page, locale), weak=True)
     return response
+
+
+def split_slots(html: str) -> tuple[bytes | str, ...]:
+    """The rendered page as encoded pieces with the slot names between them, so that
+    filling in a visitor's values is one join."""
+    pieces = re.split(f"({re.escape(CSRF_SLOT)}|{re.escape(TS_SLOT)})", html)
+    return tuple(piece if piece in (CSRF_SLOT, TS_SLOT) else piece.encode() for piece in pieces)
 
 
 def page_etag(version: str, content: str, sections: tuple, page: int, locale: str) -> str:
@@ -95,7 +107,7 @@ def page_etag(version: str, content: str, sections: tuple, page: int, locale: st
 def revalidated(etag: str) -> Response:
     response = make_response("", 304)
     response.set_etag(etag, weak=True)
-    response.vary.update(("HX-Request", "Cookie"))
+    vary(response, "HX-Request", "Cookie")
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 
@@ -116,5 +128,5 @@ def shared_comment_page(article: Article, page: int) -> Response:
         )
         renders().put(key, html)
     response = make_response(html)
-    response.vary.add("HX-Request")
+    vary(response, "HX-Request")
     return response

@@ -31,8 +31,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 def add_security_headers(response: Response) -> Response:
     """Set the security baseline, and long caching for versioned static files."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    present = {name for name, _ in response.headers}
+    response.headers.extend(
+        (name, value) for name, value in SECURITY_HEADERS.items() if name not in present
+    )
     if request.endpoint == "static" and "v" in request.args and response.status_code == 200:
         response.headers["Cache-Control"] = IMMUTABLE
     return response

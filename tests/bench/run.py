@@ -1,0 +1,340 @@
+"""Warta's benchmark: Warta, the stack's limit and Isso, measured in one run with wrk.
+
+    make bench                       # or: .venv/bin/python tests/bench/run.py [--seconds 10]
+
+Everything runs on 127.0.0.1 under gunicorn with the same settings (4 sync workers, no
+access log); wrk drives each target with 2 threads and 32 connections. The run seeds 200
+approved comments in threads, measures the article page, a section fragment and comment
+posts, the minimal Flask views (the stack's limit) and Isso (GET of the same thread as
+JSON, POST of a new comment); then reseeds with 100,000 comments and measures the article
+page again with the workers' memory. It prints requests/s, p50, p99, errors and the
+ratios against the targets, and checks that every acknowledged POST was stored.
+Rate limits and the minimum fill time are off through configuration, nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = Path(__file__).resolve().parent
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+ISSO_VENV = BENCH / ".isso-venv"
+ISSO_VERSION = "0.13.0"
+WORKERS = 4
+CONNECTIONS = 32
+WRK_THREADS = 2
+
+
+# -- processes ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A gunicorn server on 127.0.0.1 with the benchmark's settings."""
+
+    def __init__(self, python: Path, app: str, env: dict, cwd: Path, ready_path: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [str(python), "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class", "sync",
+                   "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning", app]
+        self.log = tempfile.NamedTemporaryFile(prefix="warta-bench-", suffix=".log")  # noqa: SIM115
+        self.process = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env},
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + ready_path, timeout=2).read()  # noqa: S310
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"{app} did not start: {Path(self.log.name).read_text()}") from None
+                time.sleep(0.2)
+        raise RuntimeError(f"{app} did not answer within 60 s")
+
+    def worker_rss_mib(self) -> float:
+        """Mean resident memory of the workers, in MiB."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        sizes = []
+        for pid in children:
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
+        return sum(sizes) / len(sizes)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def wrk(url: str, seconds: int, script: Path | None = None, args: tuple = ()) -> dict:
+    command = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s",
+               "--latency", "--timeout", "10s"]
+    if script:
+        command += ["-s", str(script)]
+    command.append(url)
+    if args:
+        command += ["--", *args]
+    output = subprocess.run(command, capture_output=True, text=True, check=True,
+                            timeout=seconds + 60).stdout
+    return parse_wrk(output)
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": to_ms(re.search(r"50%\s+(\S+)", output).group(1)),
+        "p99": to_ms(re.search(r"99%\s+(\S+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "errors": 0,
+        "acknowledged": None,
+    }
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        result["errors"] += int(match.group(1))
+    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        result["errors"] += sum(int(n) for n in match.groups())
+    if match := re.search(r"ACKNOWLEDGED (\d+)", output):
+        result["acknowledged"] = int(match.group(1))
+    return result
+
+
+# -- Warta ---------------------------------------------------------------------------------
+
+
+def warta_env(folder: Path, posting: bool = False) -> dict:
+    """Warta's production settings; for the POST run, rate limits and the minimum
+    fill time are off (a benchmark posts faster than any person)."""
+    env = {
+        "WARTA_SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'warta.sqlite3'}",
+        "WARTA_SECRET_KEY": "benchmark-secret",
+        "WARTA_SESSION_COOKIE_SECURE": "false",
+        "WARTA_CACHE_STORAGE_URI": f"file://{folder / 'cache'}",
+    }
+    if posting:
+        env.update({"WARTA_RATELIMIT_ENABLED": "false", "WARTA_MIN_FILL_SECONDS": "0"})
+    return env
+
+
+def prepare_warta(folder: Path, comments: int) -> None:
+    env = {**os.environ, **warta_env(folder)}
+    subprocess.run([str(VENV_PYTHON), "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
+                   env=env, check=True, capture_output=True)
+    code = (f"import sys; sys.path.insert(0, {str(BENCH)!r}); from seed import seed; "
+            f"from webapp import create_app; seed(create_app(), {comments})")
+    subprocess.run([str(VENV_PYTHON), "-c", code], cwd=ROOT, env=env, check=True)
+
+
+def warta_session(url: str, slug: str) -> tuple[str, str, bytes]:
+    """A visitor's session cookie, its CSRF token, and the page as served."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{url}/articles/{slug}").read()
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, token, page
+
+
+def stored_comments(folder: Path) -> int:
+    with sqlite3.connect(folder / "warta.sqlite3") as connection:
+        return connection.execute("SELECT count(*) FROM comments").fetchone()[0]
+
+
+# -- Isso ----------------------------------------------------------------------------------
+
+
+def isso_python() -> Path:
+    python = ISSO_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(ISSO_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", f"isso=={ISSO_VERSION}", "gunicorn"],
+                       check=True)
+    return python
+
+
+def isso_config(folder: Path, port_hint: str) -> Path:
+    config = folder / "isso.cfg"
+    config.write_text(
+        "[general]\n"
+        f"dbpath = {folder / 'isso.sqlite3'}\n"
+        f"host = {port_hint}\n"
+        "[moderation]\nenabled = false\n"
+        "[guard]\nenabled = false\n"
+        "[server]\nlisten = http://127.0.0.1:0/\n"
+    )
+    return config
+
+
+def seed_isso(url: str, comments: int) -> None:
+    """Post the same shape of thread through Isso's own API."""
+    from seed import comment_rows
+
+    ids: dict[int, int] = {}
+    for row in comment_rows("artikel", comments):
+        body = {"text": row["body"], "author": row["author"], "email": row["email"], "title": "Artikel"}
+        if row["parent_id"]:
+            body["parent"] = ids[row["parent_id"]]
+        request = urllib.request.Request(
+            f"{url}/new?uri=%2Fartikel", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        ids[row["id"]] = json.loads(urllib.request.urlopen(request).read())["id"]  # noqa: S310
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def line(name: str, result: dict) -> str:
+    return (f"{name:44} {result['rps']:9.0f} req/s   p50 {result['p50']:7.2f} ms   "
+            f"p99 {result['p99']:7.2f} ms   errors {result['errors']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--large", type=int, default=100_000, help="comments in the second run")
+    arguments = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+    sys.path.insert(0, str(BENCH))
+    seconds = arguments.seconds
+    results: dict[str, dict] = {}
+    checks: list[tuple[str, bool]] = []
+    slug = "putin-kim-pakta-pertahanan"
+
+    with tempfile.TemporaryDirectory(prefix="warta-bench-") as tmp:
+        folder = Path(tmp)
+        print(f"machine: {os.cpu_count()} cores; wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{seconds}s; "
+              f"gunicorn {WORKERS} sync workers; everything on 127.0.0.1\n")
+
+        # Warta with 200 comments.
+        small = folder / "small"
+        small.mkdir()
+        prepare_warta(small, 200)
+        warta = Server(VENV_PYTHON, "wsgi:app", warta_env(small), ROOT, "/healthz")
+        try:
+            cookie, token, page = warta_session(warta.url, slug)
+            (folder / "page.html").write_bytes(page)
+            results["article"] = wrk(f"{warta.url}/articles/{slug}", seconds)
+            results["section"] = wrk(f"{warta.url}/articles/{slug}/sections/3", seconds,
+                                     BENCH / "htmx.lua")
+            rss_small = warta.worker_rss_mib()
+        finally:
+            warta.stop()
+        warta = Server(VENV_PYTHON, "wsgi:app", warta_env(small, posting=True), ROOT, "/healthz")
+        try:
+            cookie, token, _ = warta_session(warta.url, slug)
+            before = stored_comments(small)
+            results["post"] = wrk(f"{warta.url}/articles/{slug}/comments", seconds,
+                                  BENCH / "post.lua", ("warta", cookie, token))
+            stored = stored_comments(small) - before
+            acknowledged = results["post"]["acknowledged"]
+            checks.append((f"every acknowledged POST stored ({acknowledged} acknowledged, {stored} stored)",
+                           stored >= acknowledged and acknowledged > 0))
+        finally:
+            warta.stop()
+
+        # The stack's limit: the same bytes from a minimal Flask view, and with one insert.
+        baseline_env = {"BASELINE_PAGE": str(folder / "page.html"),
+                        "BASELINE_DB": str(folder / "baseline.sqlite3")}
+        with sqlite3.connect(folder / "baseline.sqlite3") as connection:  # before the workers race to
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT)")
+        baseline = Server(VENV_PYTHON, "baseline_app:app", baseline_env, BENCH, "/page")
+        try:
+            results["limit"] = wrk(f"{baseline.url}/page", seconds)
+            results["limit_insert"] = wrk(f"{baseline.url}/insert", seconds, BENCH / "post.lua", ("plain",))
+        finally:
+            baseline.stop()
+
+        # Isso with the same thread.
+        isso_cfg = isso_config(folder, "http://127.0.0.1/")
+        isso = Server(isso_python(), "isso.run", {"ISSO_SETTINGS": str(isso_cfg)}, folder, "/info")
+        try:
+            seed_isso(isso.url, 200)
+            results["isso_get"] = wrk(f"{isso.url}/?uri=%2Fartikel", seconds)
+            results["isso_post"] = wrk(f"{isso.url}/new?uri=%2Fartikel", seconds, BENCH / "post.lua", ("isso",))
+        finally:
+            isso.stop()
+
+        # Warta with 100,000 comments.
+        large = folder / "large"
+        large.mkdir()
+        prepare_warta(large, arguments.large)
+        warta = Server(VENV_PYTHON, "wsgi:app", warta_env(large), ROOT, "/healthz")
+        try:
+            urllib.request.urlopen(f"{warta.url}/articles/{slug}").read()  # noqa: S310
+            results["article_large"] = wrk(f"{warta.url}/articles/{slug}", seconds)
+            rss_large = warta.worker_rss_mib()
+        finally:
+            warta.stop()
+
+    names = {
+        "article": "Warta article page (200 comments)",
+        "section": "Warta section fragment (htmx)",
+        "post": "Warta comment POST",
+        "limit": f"stack's limit: minimal Flask, same {len(page) // 1024} KB",
+        "limit_insert": "minimal Flask + one SQLite insert",
+        "isso_get": f"Isso {ISSO_VERSION} GET thread (200 comments)",
+        "isso_post": f"Isso {ISSO_VERSION} POST comment",
+        "article_large": f"Warta article page ({arguments.large:,} comments)",
+    }
+    for key, name in names.items():
+        print(line(name, results[key]))
+    print(f"\nworker memory (mean RSS): {rss_small:.1f} MiB with 200 comments, "
+          f"{rss_large:.1f} MiB with {arguments.large:,}")
+
+    r = {key: value["rps"] for key, value in results.items()}
+    ratios = [
+        ("article / stack's limit", r["article"] / r["limit"], 0.5),
+        ("article / Isso GET", r["article"] / r["isso_get"], 10),
+        ("section / stack's limit", r["section"] / r["limit"], 0.7),
+        ("POST / Isso POST", r["post"] / r["isso_post"], 2),
+        ("POST / Flask + one insert", r["post"] / r["limit_insert"], 0.4),
+        (f"article {arguments.large:,} / article 200", r["article_large"] / r["article"], 0.9),
+    ]
+    print()
+    for name, value, target in ratios:
+        checks.append((f"{name:36} {value:7.2f} x (target >= {target})", value >= target))
+    checks.append((f"worker RSS within 10 % ({rss_large / rss_small - 1:+.1%})",
+                   abs(rss_large / rss_small - 1) <= 0.10))
+    for key in ("article", "section", "article_large"):
+        result = results[key]
+        checks.append((f"p99 <= 5 x p50 on {key} ({result['p99']:.2f} / {result['p50']:.2f} ms)",
+                       result["p99"] <= 5 * result["p50"]))
+    checks.append(("zero errors (non-2xx/3xx or socket) on Warta",
+                   all(results[k]["errors"] == 0 for k in ("article", "section", "post", "article_large"))))
+    failed = 0
+    for name, ok in checks:
+        failed += not ok
+        print(f"{'PASS' if ok else 'MISS'}  {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
