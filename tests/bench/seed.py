@@ -10,8 +10,7 @@ from webapp.extensions import db
 from webapp.models import Comment, Status
 from webapp.timeutil import utcnow
 
-WORDS = ("pakta pertahanan Rusia Korea Utara Pyongyang Moskow aliansi sanksi perjanjian "
-         "kerja sama dialog strategis keamanan kawasan dunia multipolar").split()
+WORDS = ["pakta", "pertahanan", "Rusia", "Korea", "Utara", "Pyongyang", "Moskow", "aliansi", "sanksi", "perjanjian", "kerja", "sama", "dialog", "strategis", "keamanan", "kawasan", "dunia", "multipolar"]
 
 
 def comment_rows(slug: str, count: int) -> list[dict]:
