@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test serve bench lint system-deps translations clean
+.PHONY: run test serve bench lint system-deps services translations clean
 
 run: $(VENV)/.installed translations
 	$(BIN)/flask --app wsgi db upgrade
@@ -19,9 +19,17 @@ serve: $(VENV)/.installed translations
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/gunicorn -c python:webapp.gunicorn_conf wsgi:app
 
-test: $(VENV)/.installed-test translations system-deps
+# Every test on SQLite, then every database test again on PostgreSQL with Redis.
+PG_TEST_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+test: $(VENV)/.installed-test translations system-deps services
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	WARTA_TEST_DATABASE_URL=$(PG_TEST_URL) WARTA_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest
+
+services:
+	bash .ci/services
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -5,6 +5,8 @@ import pytest
 from webapp.models import Status
 from webapp.policy import Rules, Submission, can_reply, count_links, decide, truncate_ip
 
+pytestmark = pytest.mark.no_database
+
 
 def submission(**changes) -> Submission:
     values = dict(body="Komentar biasa.", author="Ani", url="", honeypot="", fill_seconds=30.0,

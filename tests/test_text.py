@@ -1,9 +1,12 @@
 """Comment text: cleaning and rendering."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from webapp.text import clean_line, clean_text, render_comment
+
+pytestmark = pytest.mark.no_database
 
 
 def test_paragraphs_line_breaks_and_links():
