@@ -114,6 +114,9 @@ def add_comment(app, **fields) -> int:
     }
     values.update(fields)
     with app.app_context():
+        from webapp.policy import email_key
+
+        values.setdefault("email_hash", email_key(app.config["SECRET_KEY"], values["email"]))
         parent_id = values.get("parent_id")
         if parent_id:
             parent = db.session.get(Comment, parent_id)

@@ -15,7 +15,7 @@ from sqlalchemy import inspect, select
 
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Admin, Status
+from webapp.models import Admin, Comment, Status
 
 from conftest import ADMIN_NAME, AuthActions, add_comment, create_admin_account, make_config
 
@@ -133,3 +133,33 @@ def test_commands_have_help(app):
 def test_admin_fixture_creates_a_working_account(app, client):
     create_admin_account(app, "kedua")
     assert AuthActions(client).login(name="kedua").status_code == 303
+
+
+def test_purge_personal_clears_old_addresses_and_keeps_the_policy_working(app, client):
+    from datetime import timedelta
+
+    from webapp.timeutil import utcnow
+
+    from test_comments import post
+
+    post(client, email="lama@example.com", comment="Komentar lama")  # first time: held
+    with app.app_context():
+        old = db.session.scalars(select(Comment)).one()
+        old.status, old.created_at = Status.APPROVED, utcnow() - timedelta(days=100)
+        db.session.commit()
+    recent = add_comment(app, email="baru@example.com", ip="198.51.100.0")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["comments", "purge-personal", "--older-than", "soon"]).exit_code != 0
+    result = runner.invoke(args=["comments", "purge-personal", "--older-than", "90d"])
+    assert result.exit_code == 0 and "of 1 comments" in result.output, result.output
+    with app.app_context():
+        purged = db.session.get(Comment, old.id)
+        assert (purged.email, purged.ip) == ("", "") and len(purged.email_hash) == 64
+        kept = db.session.get(Comment, recent)
+        assert (kept.email, kept.ip) == ("baru@example.com", "198.51.100.0")
+    exported = runner.invoke(args=["comments", "export"]).output
+    assert "lama@example.com" not in exported
+    # The returning commenter is still recognised: approved straight away.
+    post(client, email="LAMA@example.com", comment="Saya kembali")
+    with app.app_context():
+        assert db.session.scalars(select(Comment).order_by(Comment.id.desc())).first().status == Status.APPROVED

@@ -7,19 +7,21 @@ import json
 import sqlite3
 import sys
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .auth import create_admin, find_admin, set_password
 from .extensions import db
-from .models import Comment
+from .models import Comment, comments
+from .timeutil import utcnow
 
 admin_cli = AppGroup("admin", help="Manage the admins who moderate comments.")
-comments_cli = AppGroup("comments", help="Export comments.")
+comments_cli = AppGroup("comments", help="Export comments, or purge their personal data.")
 
 EXPORT_FIELDS = [
     "id", "article_slug", "parent_id", "author", "email", "url", "body", "status",
@@ -91,8 +93,8 @@ def export_row(comment: Comment) -> dict:
 @click.option("--output", type=click.File("w", encoding="utf-8"), default="-")
 def comments_export(fmt: str, output) -> None:
     """Write every comment, full email included, as JSON or CSV."""
-    comments = db.session.scalars(select(Comment).order_by(Comment.id))
-    rows = (export_row(c) for c in comments)
+    everything = db.session.scalars(select(Comment).order_by(Comment.id))
+    rows = (export_row(c) for c in everything)
     if fmt == "json":
         json.dump(list(rows), output, ensure_ascii=False, indent=2)
         output.write("\n")
@@ -100,6 +102,38 @@ def comments_export(fmt: str, output) -> None:
     writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     writer.writerows(rows)
+
+
+AGE_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_age(text: str) -> timedelta:
+    """``90d``, ``12w`` or ``36h`` as a duration."""
+    number, unit = text[:-1], text[-1:].lower()
+    if not number.isdigit() or unit not in AGE_UNITS or int(number) == 0:
+        raise click.BadParameter("use a number and a unit: 90d, 12w or 36h")
+    return timedelta(seconds=int(number) * AGE_UNITS[unit])
+
+
+@comments_cli.command("purge-personal")
+@click.option("--older-than", "age", required=True, type=parse_age, help="e.g. 90d, 12w, 36h")
+def purge_personal(age: timedelta) -> None:
+    """Clear the email addresses and IP addresses of comments older than AGE.
+
+    A keyed hash of each address stays, so the moderation policy still recognises a
+    returning commenter; nothing else can be read from it."""
+    cutoff = utcnow() - age
+    c = comments.c
+    result = db.session.execute(
+        update(comments)
+        .where(c.created_at < cutoff, (c.email != "") | (c.ip != ""))
+        .values(email="", ip="")
+    )
+    db.session.commit()
+    click.echo(
+        f"Cleared the email and IP address of {result.rowcount} comments "
+        f"older than {cutoff:%Y-%m-%d %H:%M} UTC."
+    )
 
 
 @click.command("backup")

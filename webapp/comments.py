@@ -33,7 +33,7 @@ from .forms import CommentForm, fill_seconds, form_timestamp
 from .htmx import announce, is_htmx, render_varying
 from .models import Comment, Status, approved_count, comments
 from .pages import personal, render_article, shared_comment_page
-from .policy import Decision, Rules, Submission, decide, truncate_ip
+from .policy import Decision, Rules, Submission, decide, email_key, truncate_ip
 from .threads import present
 
 bp = Blueprint("comments", __name__)
@@ -94,13 +94,17 @@ def rules() -> Rules:
 DUPLICATE_WINDOW = 20
 
 
+def commenter_key(email: str) -> str:
+    return email_key(current_app.config["SECRET_KEY"], email)
+
+
 def is_duplicate(slug: str, form: CommentForm) -> bool:
     """Has the same address just said exactly this on this article (among its latest
     comments there, trashed ones aside)?"""
     c = comments.c
     latest = db.session.execute(
         select(c.body, c.status)
-        .where(c.article_slug == slug, c.email == form.email.data)
+        .where(c.article_slug == slug, c.email_hash == commenter_key(form.email.data))
         .order_by(c.id.desc())
         .limit(DUPLICATE_WINDOW)
     )
@@ -110,7 +114,9 @@ def is_duplicate(slug: str, form: CommentForm) -> bool:
 def has_approved_comment(email: str) -> bool:
     c = comments.c
     found = db.session.scalar(
-        select(c.id).where(c.email == email, c.status == Status.APPROVED).limit(1)
+        select(c.id)
+        .where(c.email_hash == commenter_key(email), c.status == Status.APPROVED)
+        .limit(1)
     )
     return found is not None
 
@@ -139,6 +145,7 @@ def store_comment(slug: str, form: CommentForm, parent: Comment | None) -> Comme
         depth=parent.depth + 1 if parent else 0,
         author=form.author.data,
         email=form.email.data,
+        email_hash=commenter_key(form.email.data),
         url=form.url.data or "",
         body=form.comment.data,
         status=decision.status,

@@ -29,9 +29,9 @@ class Comment(db.Model):
         # Threads kept for their approved replies (placeholders).
         Index("ix_comments_thread_status", "thread_id", "status"),
         # Duplicate detection: an address's latest comments on one article.
-        Index("ix_comments_article_email", "article_slug", "email", "id"),
+        Index("ix_comments_article_email_hash", "article_slug", "email_hash", "id"),
         # The moderation policy: has this address an approved comment?
-        Index("ix_comments_email_status", "email", "status"),
+        Index("ix_comments_email_hash_status", "email_hash", "status"),
         # The moderation queue: one status, newest first.
         Index("ix_comments_status_created", "status", "created_at"),
     )
@@ -42,7 +42,10 @@ class Comment(db.Model):
     thread_id: Mapped[int | None] = mapped_column(Integer)  # the top-level ancestor; None on it
     depth: Mapped[int] = mapped_column(Integer, default=0)
     author: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254))  # emptied by `comments purge-personal`
+    # A keyed hash of the address, kept after the address is purged: the moderation
+    # policy and duplicate detection recognise the address by it, and nothing else can.
+    email_hash: Mapped[str] = mapped_column(String(64), default="")
     url: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=Status.PENDING)

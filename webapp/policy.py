@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -66,6 +68,12 @@ def decide(rules: Rules, submission: Submission) -> Decision:
     if rules.moderation == "first-time" and not submission.has_approved_before:
         return Decision(Status.PENDING, "first-time")
     return Decision(Status.APPROVED, "")
+
+
+def email_key(secret: str, email: str) -> str:
+    """A keyed hash of an email address (case-insensitive), for recognising it later."""
+    normalised = email.strip().lower().encode()
+    return hmac.new(secret.encode(), b"warta-email:" + normalised, hashlib.sha256).hexdigest()
 
 
 def truncate_ip(address: str) -> str:
