@@ -8,9 +8,9 @@ import sys
 import psycopg
 import pytest
 import redis
-from servers import ROOT, Gunicorn, Visitor
 
 from conftest import ARTICLE
+from servers import ROOT, Gunicorn, Visitor
 
 pytestmark = pytest.mark.postgres
 
