@@ -183,7 +183,7 @@ def action_message(action: str, ids: list[int]) -> str:
     )
 
 
-@bp.post("/comments/<int:comment_id>/<action>")
+@bp.post("/comments/<int(max=2147483647):comment_id>/<action>")
 def act(comment_id: int, action: str):
     """Apply one action to one comment."""
     if action not in ACTIONS:

@@ -57,7 +57,7 @@ def show(slug: str):
     return render_article(article, open_sections, reply_to_id=reply_target())
 
 
-@bp.get("/articles/<slug>/sections/<int:number>")
+@bp.get("/articles/<slug>/sections/<int(max=999):number>")
 def section(slug: str, number: int):
     """One section's body for htmx; otherwise the article page with that section open."""
     article = get_article(slug)

@@ -52,7 +52,7 @@ def index(slug: str):
     return shared_comment_page(article, page)
 
 
-@bp.get("/articles/<slug>/comments/<int:comment_id>/reply")
+@bp.get("/articles/<slug>/comments/<int(max=2147483647):comment_id>/reply")
 def reply(slug: str, comment_id: int):
     """htmx: the reply form under a comment. Plain: the article's form, replying."""
     article = get_article(slug)

@@ -5,13 +5,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from .text import clean_line, clean_text
 
@@ -21,16 +29,43 @@ MAX_EMAIL = 254
 MAX_URL = 200
 
 
+# Characters a web address never holds unencoded (browsers percent-encode them).
+NOT_IN_URLS = set(' "<>`{}|\\^')
+
+
 def web_address(form, field) -> None:
-    """Accept only http and https addresses with a host."""
-    parts = urlsplit(field.data)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    """Accept only http and https addresses with a host, and nothing that needs escaping."""
+    try:
+        parts = urlsplit(field.data)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not host
+        or NOT_IN_URLS & set(field.data)
+    ):
         raise ValidationError(_l("Enter a web address that starts with http:// or https://."))
+
+
+class Visible:
+    """Refuse text made only of invisible characters (zero-width spaces and the like)."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if field.data and not any(
+            unicodedata.category(ch)[0] not in "CZ" and unicodedata.category(ch) != "Mn"
+            for ch in field.data
+        ):
+            raise StopValidation(self.message)
 
 
 def parent_id(form, field) -> None:
     """The parent is a positive whole number or nothing."""
-    if field.data and not (field.data.isdigit() and 0 < int(field.data) < 2**31):
+    raw = (field.raw_data or [""])[0].strip()
+    if raw and not (raw.isdigit() and 0 < int(raw) < 2**31):
         raise ValidationError(_l("The comment you are replying to does not exist."))
 
 
@@ -40,6 +75,7 @@ class CommentForm(FlaskForm):
         filters=[clean_text],
         validators=[
             DataRequired(_l("Write your comment.")),
+            Visible(_l("Write your comment.")),
             Length(min=1, max=MAX_BODY, message=_l("A comment has at most 5000 characters.")),
         ],
     )
@@ -48,6 +84,7 @@ class CommentForm(FlaskForm):
         filters=[clean_line],
         validators=[
             DataRequired(_l("Enter your name.")),
+            Visible(_l("Enter your name.")),
             Length(min=1, max=MAX_AUTHOR, message=_l("A name has at most 100 characters.")),
         ],
     )
