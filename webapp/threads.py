@@ -28,6 +28,11 @@ class CommentView:
     children: list[CommentView] = field(default_factory=list)
 
 
+def safe_url(url: str) -> str:
+    """A website to link to: http(s) only, whatever found its way into the database."""
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
 def present(comment: Comment, max_depth: int, own: bool = False) -> CommentView:
     """The public face of one comment (the author's own held comment included)."""
     return CommentView(
@@ -35,7 +40,7 @@ def present(comment: Comment, max_depth: int, own: bool = False) -> CommentView:
         parent_id=comment.parent_id,
         depth=comment.depth,
         author=comment.author,
-        url=comment.url,
+        url=safe_url(comment.url),
         body_html=render_comment(comment.body),
         created_at=comment.created_at,
         awaiting_moderation=own and comment.status != Status.APPROVED,
