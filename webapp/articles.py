@@ -16,6 +16,7 @@ from .cache import renders
 from .content import Article, Section
 from .htmx import is_htmx, vary
 from .pages import render_article
+from .views import static_url
 
 bp = Blueprint("articles", __name__)
 
@@ -46,6 +47,12 @@ def reply_target() -> int | None:
 def home():
     """Send readers to the home article."""
     return redirect(url_for("articles.show", slug=current_app.config["WARTA_HOME_ARTICLE"]))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for this on pages that name no icon (the feed, for one)."""
+    return redirect(static_url("favicon.svg"), 301)
 
 
 @bp.get("/articles/<slug>")
