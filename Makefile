@@ -24,7 +24,7 @@ PG_TEST_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
 test: $(VENV)/.installed-test translations system-deps services
-	$(BIN)/ruff check .
+	bash .ci/static-checks
 	$(BIN)/python -m pytest
 	WARTA_TEST_DATABASE_URL=$(PG_TEST_URL) WARTA_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest
 
@@ -32,8 +32,7 @@ services:
 	bash .ci/services
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check .
-	$(BIN)/bandit -q -r webapp -ll
+	bash .ci/static-checks
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

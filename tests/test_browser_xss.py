@@ -2,10 +2,11 @@
 the admin queue no script runs and no dialog opens; the hostile text reads as text."""
 
 import pytest
+from test_browser_admin import log_in
+
+from webapp.models import Status
 
 from conftest import ARTICLE, add_comment, create_admin_account
-from test_browser_admin import log_in
-from webapp.models import Status
 
 pytestmark = pytest.mark.browser
 

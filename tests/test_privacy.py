@@ -52,3 +52,15 @@ def test_no_email_in_any_public_response(app):
     assert response.status_code == 422 and leaks(response) == []
     response = post(stranger, htmx=True, comment="Komentar 0", email="x@example.com")
     assert leaks(response) == []
+
+
+def test_no_email_in_the_logs(app, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    post(client, email=SEEDED[0], comment="log")
+    post(client, htmx=True, email=SEEDED[1], url="javascript:x")  # a refused post
+    client.post(f"/articles/{ARTICLE}/comments", data={"email": SEEDED[2], "comment": "no token"})
+    text = caplog.text.lower()
+    assert all(email.lower() not in text for email in SEEDED)

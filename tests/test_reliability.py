@@ -85,6 +85,7 @@ def test_concurrent_writers_on_sqlite(sqlite_env, tmp_path):
     assert result.count(lambda s: s >= 500 or s == 0) == 0, "a post got a 5xx or no answer"
     assert len(acknowledged) == 2000
     assert "database is locked" not in log and "Traceback" not in log
+    assert "penguji@example.com" not in log  # the access log never holds an address
     assert_stored_exactly_once(acknowledged, stored_bodies_sqlite(tmp_path / "warta.sqlite3"))
     assert integrity(tmp_path / "warta.sqlite3") == "ok"
 
