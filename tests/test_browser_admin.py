@@ -33,7 +33,8 @@ def test_moderate_a_queue(app, page_factory, javascript):
     reader = page_factory(javascript=javascript)
 
     page.goto("/admin/login")
-    assert violations(page) == [] if javascript else True
+    if javascript:  # axe runs inside the page, so it needs JavaScript
+        assert violations(page) == []
     log_in(page)
     assert page.get_by_role("link", name="Menunggu 5").is_visible()
     if javascript:

@@ -48,6 +48,15 @@ def web_address(form, field) -> None:
         raise ValidationError(_l("Enter a web address that starts with http:// or https://."))
 
 
+def has_visible(text: str) -> bool:
+    """Does the text hold a character one can see (not a space, control, format mark,
+    unassigned code point or lone combining mark)?"""
+    return any(
+        unicodedata.category(ch)[0] not in "CZ" and unicodedata.category(ch) != "Mn"
+        for ch in text
+    )
+
+
 class Visible:
     """Refuse text made only of invisible characters (zero-width spaces and the like)."""
 
@@ -55,10 +64,7 @@ class Visible:
         self.message = message
 
     def __call__(self, form, field) -> None:
-        if field.data and not any(
-            unicodedata.category(ch)[0] not in "CZ" and unicodedata.category(ch) != "Mn"
-            for ch in field.data
-        ):
+        if field.data and not has_visible(field.data):
             raise StopValidation(self.message)
 
 
