@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    make_response,
     redirect,
     render_template,
     request,
@@ -12,10 +11,9 @@ from flask import (
 )
 from flask_babel import get_locale
 
-from .cache import renders
 from .content import Article, Section
 from .htmx import is_htmx, vary
-from .pages import render_article
+from .pages import cached_response, render_article
 from .views import static_url
 
 bp = Blueprint("articles", __name__)
@@ -72,18 +70,12 @@ def section(slug: str, number: int):
     if not is_htmx():
         return render_article(article, {number})
     locale = str(get_locale())
-    etag = f"{article.etag}-{number}-{locale}"
-    if request.if_none_match.contains(etag):
-        response = make_response("", 304)
-    else:
-        key = ("section", slug, number, locale)
-        html = renders().get(key)
-        if html is None:
-            html = render_template("_section_body.html", article=article, section=section)
-            renders().put(key, html)
-        response = make_response(html)
+    response = cached_response(
+        f"{article.etag}-{number}-{locale}",
+        ("section", slug, number, locale),
+        lambda: render_template("_section_body.html", article=article, section=section),
+    )
     # The text changes only with the content file: shared caches may keep it an hour.
-    response.set_etag(etag)
     response.last_modified = article.modified
     response.headers["Cache-Control"] = "public, max-age=3600"
     vary(response, "HX-Request")

@@ -58,13 +58,18 @@ def admin_create(name: str) -> None:
     click.echo(f"Admin {name!r} created.")
 
 
+def existing_admin(name: str):
+    admin = find_admin(name)
+    if admin is None:
+        raise click.ClickException(f"No admin called {name!r}.")
+    return admin
+
+
 @admin_cli.command("passwd")
 @click.argument("name")
 def admin_passwd(name: str) -> None:
     """Set a new password for admin NAME (their open sessions end)."""
-    admin = find_admin(name)
-    if admin is None:
-        raise click.ClickException(f"No admin called {name!r}.")
+    admin = existing_admin(name)
     set_password(admin, checked_password(read_new_password()))
     click.echo(f"Password of {admin.name!r} changed.")
 
@@ -73,10 +78,7 @@ def admin_passwd(name: str) -> None:
 @click.argument("name")
 def admin_delete(name: str) -> None:
     """Delete admin NAME."""
-    admin = find_admin(name)
-    if admin is None:
-        raise click.ClickException(f"No admin called {name!r}.")
-    db.session.delete(admin)
+    db.session.delete(existing_admin(name))
     db.session.commit()
     click.echo(f"Admin {name!r} deleted.")
 

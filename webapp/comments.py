@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .articles import get_article
-from .cache import article_version, renders
+from .cache import article_version
 from .content import Article
 from .discussion import (
     find_parent,
@@ -32,7 +31,7 @@ from .extensions import client_address, db, limiter
 from .forms import CommentForm, fill_seconds, form_timestamp
 from .htmx import announce, is_htmx, render_varying
 from .models import Comment, Status, approved_count, comments
-from .pages import personal, render_article, shared_comment_page
+from .pages import cached_response, personal, render_article, shared_comment_page
 from .policy import Decision, Rules, Submission, decide, email_key, truncate_ip
 from .threads import present
 
@@ -262,18 +261,11 @@ def feed(slug: str):
     article = get_article(slug)
     version = article_version(slug)
     locale = str(get_locale())
-    etag = f"{version}-{locale}"
-    if request.if_none_match.contains(etag):
-        response = make_response("", 304)
-    else:
-        key = ("feed", slug, locale, version)
-        body = renders().get(key)
-        if body is None:
-            body = render_feed(article)
-            renders().put(key, body)
-        response = make_response(body)
+    response = cached_response(
+        f"{version}-{locale}", ("feed", slug, locale, version), lambda: render_feed(article)
+    )
+    if response.status_code == 200:
         response.mimetype = "application/atom+xml"
-    response.set_etag(etag)
     response.headers["Cache-Control"] = "public, no-cache"
     return response
 

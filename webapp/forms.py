@@ -40,11 +40,7 @@ def web_address(form, field) -> None:
         host = parts.hostname
     except ValueError:
         host = None
-    if (
-        parts.scheme.lower() not in ("http", "https")
-        or not host
-        or NOT_IN_URLS & set(field.data)
-    ):
+    if parts.scheme.lower() not in ("http", "https") or not host or NOT_IN_URLS & set(field.data):
         raise ValidationError(_l("Enter a web address that starts with http:// or https://."))
 
 
@@ -52,8 +48,7 @@ def has_visible(text: str) -> bool:
     """Does the text hold a character one can see (not a space, control, format mark,
     unassigned code point or lone combining mark)?"""
     return any(
-        unicodedata.category(ch)[0] not in "CZ" and unicodedata.category(ch) != "Mn"
-        for ch in text
+        unicodedata.category(ch)[0] not in "CZ" and unicodedata.category(ch) != "Mn" for ch in text
     )
 
 

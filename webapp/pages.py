@@ -130,3 +130,18 @@ def shared_comment_page(article: Article, page: int) -> Response:
     response = make_response(html)
     vary(response, "HX-Request")
     return response
+
+
+def cached_response(etag: str, key: tuple, render) -> Response:
+    """A shared response: ``304`` when the client holds ``etag``, else the text cached
+    under ``key`` (``render()`` fills the cache on a miss)."""
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        body = renders().get(key)
+        if body is None:
+            body = render()
+            renders().put(key, body)
+        response = make_response(body)
+    response.set_etag(etag)
+    return response
