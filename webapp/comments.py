@@ -30,7 +30,14 @@ from .discussion import (
 from .extensions import client_address, db, limiter
 from .forms import CommentForm, fill_seconds, form_timestamp
 from .htmx import announce, is_htmx, render_varying
-from .models import Comment, Status, approved_count, comments
+from .models import (
+    APPROVED_BY_ADDRESS,
+    CREATED_AT,
+    LATEST_BY_ADDRESS,
+    Comment,
+    Status,
+    approved_count,
+)
 from .pages import cached_response, personal, render_article, shared_comment_page
 from .policy import Decision, Rules, Submission, decide, email_key, truncate_ip
 from .threads import present
@@ -100,23 +107,14 @@ def commenter_key(email: str) -> str:
 def is_duplicate(slug: str, form: CommentForm) -> bool:
     """Has the same address just said exactly this on this article (among its latest
     comments there, trashed ones aside)?"""
-    c = comments.c
-    latest = db.session.execute(
-        select(c.body, c.status)
-        .where(c.article_slug == slug, c.email_hash == commenter_key(form.email.data))
-        .order_by(c.id.desc())
-        .limit(DUPLICATE_WINDOW)
-    )
+    parameters = {"slug": slug, "email_hash": commenter_key(form.email.data),
+                  "window": DUPLICATE_WINDOW}  # fmt: skip
+    latest = db.session.execute(LATEST_BY_ADDRESS, parameters)
     return any(body == form.comment.data and status != Status.TRASH for body, status in latest)
 
 
 def has_approved_comment(email: str) -> bool:
-    c = comments.c
-    found = db.session.scalar(
-        select(c.id)
-        .where(c.email_hash == commenter_key(email), c.status == Status.APPROVED)
-        .limit(1)
-    )
+    found = db.session.scalar(APPROVED_BY_ADDRESS, {"email_hash": commenter_key(email)})
     return found is not None
 
 
@@ -201,7 +199,7 @@ def form_problem(
 def create(slug: str):
     """Post a comment: validate, decide, store, then show it in place."""
     article = get_article(slug)
-    form = CommentForm()
+    form = CommentForm(meta={"csrf": False})  # CSRFProtect has checked the token already
     if not form.validate():
         return form_problem(article, form, 422)
     parent = None
@@ -231,7 +229,7 @@ def create(slug: str):
         requested_parent=parent,
         form=form,
         reply_to=None,
-        comment_count=db.session.scalar(approved_count(slug)),
+        comment_count=approved_count(slug),
     )
     announce(response, "comments-changed")
     return personal(response)
@@ -243,9 +241,7 @@ def comment_url(comment: Comment) -> str:
     root_created = (
         comment.created_at
         if comment.thread_id is None
-        else db.session.scalar(
-            select(comments.c.created_at).where(comments.c.id == comment.thread_id)
-        )
+        else db.session.scalar(CREATED_AT, {"id": comment.thread_id})
     )
     earlier = roots_before(comment.article_slug, root_created, own_comment_ids())
     page = earlier // per_page + 1

@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, current_app, session
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from .cache import article_version, renders
 from .content import Article
 from .extensions import db
 from .forms import CommentForm, form_timestamp
-from .models import Comment, Status, approved_count, comments
+from .models import (
+    APPROVED_ROOTS_BEFORE,
+    OWN_ROOTS_WAITING_BEFORE,
+    OWN_WAITING,
+    Comment,
+    Status,
+    approved_count,
+    comments,
+)
 from .threads import build_threads, present
 
 OWN_COMMENTS_KEPT = 50
@@ -73,29 +81,12 @@ def visible_roots(slug: str, own_ids: set[int]):
 
 def roots_before(slug: str, moment: datetime, own_ids: set[int]) -> int:
     """How many top-level comments this visitor sees that are older than ``moment``."""
-    c = comments.c
-    approved = db.session.scalar(
-        select(func.count()).where(
-            c.article_slug == slug,
-            c.status == Status.APPROVED,
-            c.parent_id.is_(None),
-            c.created_at < moment,
-        )
-    )
+    approved = db.session.scalar(APPROVED_ROOTS_BEFORE, {"slug": slug, "moment": moment})
     placeholders = {i for i, created in placeholder_roots(slug).items() if created < moment}
     own_waiting = set()
     if own_ids:
-        own_waiting = set(
-            db.session.scalars(
-                select(c.id).where(
-                    c.id.in_(own_ids),
-                    c.article_slug == slug,
-                    c.parent_id.is_(None),
-                    c.status != Status.APPROVED,
-                    c.created_at < moment,
-                )
-            )
-        )
+        parameters = {"ids": list(own_ids), "slug": slug, "moment": moment}
+        own_waiting = set(db.session.scalars(OWN_ROOTS_WAITING_BEFORE, parameters))
     return approved + len(placeholders | own_waiting)
 
 
@@ -159,7 +150,7 @@ def discussion_context(
         "threads": threads,
         "page": page,
         "has_more": has_more,
-        "comment_count": db.session.scalar(approved_count(article.slug)),
+        "comment_count": approved_count(article.slug),
         "form": form,
         "reply_to": reply_to and present(reply_to, current_app.config["WARTA_THREAD_DEPTH"]),
         "notice": notice,
@@ -184,10 +175,5 @@ def sees_shared_page(slug: str) -> bool:
     own_ids = own_comment_ids()
     if not own_ids:
         return True
-    c = comments.c
-    waiting = db.session.scalar(
-        select(c.id)
-        .where(c.id.in_(own_ids), c.article_slug == slug, c.status != Status.APPROVED)
-        .limit(1)
-    )
+    waiting = db.session.scalar(OWN_WAITING, {"ids": list(own_ids), "slug": slug})
     return waiting is None

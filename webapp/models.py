@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -63,16 +63,55 @@ class Comment(db.Model):
         return f"<Comment {self.id} {self.article_slug} {self.status}>"
 
 
-# The comments table itself, for the hot paths' plain-column queries: a select of
-# table columns skips the ORM's compile and load steps (several times faster).
+# The comments table itself, for the hot paths' queries. These are built once, with
+# bound parameters: a select of table columns skips the ORM's load steps, and a
+# statement built once skips rebuilding and re-keying it on every request (together
+# an order of magnitude cheaper than building an ORM select per call).
 comments = Comment.__table__
+_c = comments.c
 
-
-def approved_count(slug: str):
-    """A query for the number of approved comments on an article."""
-    return select(func.count()).where(
-        comments.c.article_slug == slug, comments.c.status == Status.APPROVED
+APPROVED_COUNT = select(func.count()).where(
+    _c.article_slug == bindparam("slug"), _c.status == Status.APPROVED.value
+)
+APPROVED_ROOTS_BEFORE = select(func.count()).where(
+    _c.article_slug == bindparam("slug"),
+    _c.status == Status.APPROVED.value,
+    _c.parent_id.is_(None),
+    _c.created_at < bindparam("moment"),
+)
+OWN_ROOTS_WAITING_BEFORE = select(_c.id).where(
+    _c.id.in_(bindparam("ids", expanding=True)),
+    _c.article_slug == bindparam("slug"),
+    _c.parent_id.is_(None),
+    _c.status != Status.APPROVED.value,
+    _c.created_at < bindparam("moment"),
+)
+OWN_WAITING = (
+    select(_c.id)
+    .where(
+        _c.id.in_(bindparam("ids", expanding=True)),
+        _c.article_slug == bindparam("slug"),
+        _c.status != Status.APPROVED.value,
     )
+    .limit(1)
+)
+LATEST_BY_ADDRESS = (
+    select(_c.body, _c.status)
+    .where(_c.article_slug == bindparam("slug"), _c.email_hash == bindparam("email_hash"))
+    .order_by(_c.id.desc())
+    .limit(bindparam("window"))
+)
+APPROVED_BY_ADDRESS = (
+    select(_c.id)
+    .where(_c.email_hash == bindparam("email_hash"), _c.status == Status.APPROVED.value)
+    .limit(1)
+)
+CREATED_AT = select(_c.created_at).where(_c.id == bindparam("id"))
+
+
+def approved_count(slug: str) -> int:
+    """The number of approved comments on an article."""
+    return db.session.scalar(APPROVED_COUNT, {"slug": slug})
 
 
 class Admin(db.Model):
