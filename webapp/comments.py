@@ -44,8 +44,8 @@ from .threads import present
 
 bp = Blueprint("comments", __name__)
 
-OWN_COMMENTS_KEPT = 50
 FEED_SIZE = 50
+DUPLICATE_WINDOW = 20  # how many of an address's latest comments duplicates are sought in
 
 
 @bp.get("/articles/<slug>/comments")
@@ -97,28 +97,24 @@ def rules() -> Rules:
     )
 
 
-DUPLICATE_WINDOW = 20
-
-
 def commenter_key(email: str) -> str:
     return email_key(current_app.config["SECRET_KEY"], email)
 
 
-def is_duplicate(slug: str, form: CommentForm) -> bool:
+def is_duplicate(slug: str, email_hash: str, text: str) -> bool:
     """Has the same address just said exactly this on this article (among its latest
     comments there, trashed ones aside)?"""
-    parameters = {"slug": slug, "email_hash": commenter_key(form.email.data),
-                  "window": DUPLICATE_WINDOW}  # fmt: skip
+    parameters = {"slug": slug, "email_hash": email_hash, "window": DUPLICATE_WINDOW}
     latest = db.session.execute(LATEST_BY_ADDRESS, parameters)
-    return any(body == form.comment.data and status != Status.TRASH for body, status in latest)
+    return any(body == text and status != Status.TRASH for body, status in latest)
 
 
-def has_approved_comment(email: str) -> bool:
-    found = db.session.scalar(APPROVED_BY_ADDRESS, {"email_hash": commenter_key(email)})
+def has_approved_comment(email_hash: str) -> bool:
+    found = db.session.scalar(APPROVED_BY_ADDRESS, {"email_hash": email_hash})
     return found is not None
 
 
-def store_comment(slug: str, form: CommentForm, parent: Comment | None) -> Comment:
+def store_comment(slug: str, form: CommentForm, parent: Comment | None, email_hash: str) -> Comment:
     """Decide the comment's fate and store it."""
     depth_limit = current_app.config["WARTA_THREAD_DEPTH"]
     if parent is not None and parent.depth + 1 >= depth_limit and parent.parent_id:
@@ -132,7 +128,7 @@ def store_comment(slug: str, form: CommentForm, parent: Comment | None) -> Comme
             url=form.url.data or "",
             honeypot=form.fax.data or "",
             fill_seconds=fill_seconds(form.ts.data),
-            has_approved_before=has_approved_comment(form.email.data),
+            has_approved_before=has_approved_comment(email_hash),
         ),
     )
     comment = Comment(
@@ -142,7 +138,7 @@ def store_comment(slug: str, form: CommentForm, parent: Comment | None) -> Comme
         depth=parent.depth + 1 if parent else 0,
         author=form.author.data,
         email=form.email.data,
-        email_hash=commenter_key(form.email.data),
+        email_hash=email_hash,
         url=form.url.data or "",
         body=form.comment.data,
         status=decision.status,
@@ -208,11 +204,12 @@ def create(slug: str):
         if parent is None:
             form.parent.errors = [_("The comment you are replying to is not available.")]
             return form_problem(article, form, 422)
-    if is_duplicate(slug, form):
+    email_hash = commenter_key(form.email.data)
+    if is_duplicate(slug, email_hash, form.comment.data):
         form.comment.errors = [_("You have already posted this comment.")]
         return form_problem(article, form, 422)
 
-    comment = store_comment(slug, form, parent)
+    comment = store_comment(slug, form, parent, email_hash)
     remember_own_comment(comment.id)
     keep_commenter(form)
     if not is_htmx():
