@@ -47,7 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     hooks = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in hooks:  # absent when rate limits are off
         hooks.remove(limiter._check_request_limit)
-    login_manager.init_app(app)
+    # Only admin pages need current_user; readers' pages never load it (see admin.py).
+    login_manager.init_app(app, add_context_processor=False)
     app.session_interface = sessions.CachedSerializerSessionInterface()
     babel.init_app(app, locale_selector=lambda: app.config["WARTA_LOCALE"])
 

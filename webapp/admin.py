@@ -33,6 +33,11 @@ def require_login():
     """Every admin route refuses anyone not logged in (Flask-Login answers for us)."""
 
 
+@bp.context_processor
+def admin_context() -> dict:
+    return {"current_user": current_user}
+
+
 @bp.after_request
 def never_cache(response):
     """Admin pages are private to the admin who sees them."""

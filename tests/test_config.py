@@ -1,0 +1,73 @@
+"""The config layers, the generated secret key and the session cookie's flags."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from webapp import PROJECT_ROOT, create_app
+from webapp.config import instance_secret_key, load_environment
+
+from conftest import ARTICLE, make_config
+
+pytestmark = pytest.mark.no_database
+
+
+def test_environment_sets_warta_settings_and_framework_settings():
+    config = {"WARTA_MODERATION": "first-time", "WARTA_THREAD_DEPTH": 3, "WARTA_BLOCKLIST": []}
+    load_environment(config, {"WARTA_MODERATION": "all", "WARTA_THREAD_DEPTH": "5",
+                              "WARTA_SECRET_KEY": "s3cret", "WARTA_SESSION_COOKIE_SECURE": "false",
+                              "WARTA_BLOCKLIST": '["kasino"]', "OTHER": "ignored"})
+    assert config == {"WARTA_MODERATION": "all", "WARTA_THREAD_DEPTH": 5, "SECRET_KEY": "s3cret",
+                      "SESSION_COOKIE_SECURE": False, "WARTA_BLOCKLIST": ["kasino"]}
+
+
+def test_layers_apply_in_order(tmp_path, monkeypatch):
+    instance_config = PROJECT_ROOT / "instance" / "config.py"
+    if instance_config.exists():
+        pytest.fail("instance/config.py exists on this machine; the test would overwrite it")
+    instance_config.write_text('WARTA_MODERATION = "all"\nWARTA_MAX_LINKS = 7\nWARTA_THREAD_DEPTH = 4\n')
+    try:
+        monkeypatch.setenv("WARTA_MAX_LINKS", "9")
+        monkeypatch.setenv("WARTA_THREAD_DEPTH", "5")
+        app = create_app(make_config(tmp_path, WARTA_THREAD_DEPTH=6))
+    finally:
+        instance_config.unlink()
+    assert app.config["WARTA_COMMENTS_PER_PAGE"] == 20  # default
+    assert app.config["WARTA_MODERATION"] == "all"  # instance/config.py
+    assert app.config["WARTA_MAX_LINKS"] == 9  # environment over instance
+    assert app.config["WARTA_THREAD_DEPTH"] == 6  # test mapping over all
+
+
+def test_secret_key_is_generated_once_and_shared(tmp_path):
+    keys: list[str] = []
+    threads = [threading.Thread(target=lambda: keys.append(instance_secret_key(str(tmp_path))))
+               for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1 and len(keys[0]) == 64
+    assert instance_secret_key(str(tmp_path)) == keys[0]
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+    assert [p.name for p in Path(tmp_path).iterdir()] == ["secret_key"]  # no temporary files left
+
+
+@pytest.mark.parametrize("secure, debug, expected", [(None, False, True), (None, True, False),
+                                                     (False, False, False)])
+def test_session_cookie_flags(tmp_path, monkeypatch, secure, debug, expected):
+    if debug:
+        monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(make_config(tmp_path, SESSION_COOKIE_SECURE=secure))
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.create_all()
+    response = app.test_client().get(f"/articles/{ARTICLE}")
+    [cookie] = response.headers.getlist("Set-Cookie")  # the session, and nothing else
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie) is expected
+    os.environ.pop("FLASK_DEBUG", None)
