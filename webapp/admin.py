@@ -22,7 +22,7 @@ from .text import clean_line
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-QUEUE_PAGE = 50
+QUEUE_PAGE = 100  # two pages hold a 200-comment backlog; "select all" takes a page at once
 LOG_PAGE = 100
 TABS = [Status.PENDING, Status.APPROVED, Status.SPAM, Status.TRASH]
 
@@ -106,6 +106,20 @@ def queue_context(status: str, query: str, page: int) -> dict:
     }
 
 
+def hold_reason_label(reason: str) -> str:
+    """Why a comment was held or filed as spam, in the admin's words."""
+    labels = {
+        "first-time": _("first comment from this address"),
+        "moderation-all": _("every comment is moderated"),
+        "too-fast": _("form sent too fast"),
+        "no-timestamp": _("form without its timestamp"),
+        "links": _("too many links"),
+        "honeypot": _("hidden field filled in"),
+        "blocklist": _("blocked word"),
+    }
+    return labels.get(reason, reason)
+
+
 def queue_row(comment: Comment, parent_author: str | None, article) -> dict:
     """One row of the queue; the email only masked."""
     return {
@@ -119,7 +133,7 @@ def queue_row(comment: Comment, parent_author: str | None, article) -> dict:
         "url": comment.url,
         "ip": comment.ip,
         "created_at": comment.created_at,
-        "hold_reason": comment.hold_reason,
+        "hold_reason": hold_reason_label(comment.hold_reason) if comment.hold_reason else "",
         "body": comment.body,
         "actions": actions_for(comment.status),
     }
