@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test serve bench lint system-deps services translations clean
+.PHONY: run test serve bench lint system-deps services translations messages clean
 
 run: $(VENV)/.installed translations
 	$(BIN)/flask --app wsgi db upgrade
@@ -46,6 +46,12 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d webapp/translations >/dev/null
+
+# After changing UI strings: extract them and merge into the catalogs, then translate
+# the new entries in webapp/translations/*/LC_MESSAGES/messages.po.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F webapp/babel.cfg -k lazy_gettext -k _l -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
 
 # Chromium (browser tests), Java (the Nu HTML Checker) and wrk (benchmarks), from Debian.
 system-deps:
