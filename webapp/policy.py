@@ -88,11 +88,6 @@ def truncate_ip(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
-def reply_depth(parent_depth: int | None) -> int:
-    """The depth of a new comment under a parent at ``parent_depth`` (None: top level)."""
-    return 0 if parent_depth is None else parent_depth + 1
-
-
 def can_reply(depth: int, max_depth: int) -> bool:
     """Whether a comment at ``depth`` (0 = top level) may receive replies."""
     return depth + 1 < max_depth
