@@ -114,6 +114,7 @@ def test_unknown_pages_are_404_in_the_site_layout(client, path):
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert '<html lang="id">' in html and "Halaman ini tidak ada" in html
+    assert '<h1 id="error-title">Halaman tidak ditemukan</h1>' in html
     fragment = client.get(path, headers=HTMX)
     assert fragment.status_code == 404
     assert "<html" not in fragment.get_data(as_text=True)

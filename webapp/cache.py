@@ -105,11 +105,10 @@ def article_version(slug: str) -> str:
     return versions().current(slug)
 
 
-def changes_public_view(comment: Comment, deleted: bool = False) -> bool:
+def changes_public_view(comment: Comment) -> bool:
     """Does this change alter what readers see? Only if the comment is or was approved,
-    or is deleted (its replies move). A held comment arriving changes nothing public."""
-    if deleted:
-        return True
+    or moved in its thread. A held comment arriving changes nothing public. (Deletions
+    always count: their replies move; see below.)"""
     state = inspect(comment)
     if state.pending or state.transient:
         return comment.status == Status.APPROVED

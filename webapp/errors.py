@@ -25,11 +25,25 @@ def error_messages() -> dict[int, str]:
     }
 
 
+def error_titles() -> dict[int, str]:
+    return {
+        400: _("Bad request"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        413: _("Too large"),
+        422: _("Not usable"),
+        429: _("Too many requests"),
+        500: _("Server error"),
+    }
+
+
 def error_page(error: HTTPException):
     """The error as a page in the site's layout, or a small fragment for htmx."""
     code = error.code or 500
     message = error_messages().get(code, error.description or "")
-    context = {"code": code, "title": error.name, "message": message}
+    title = error_titles().get(code, error.name)
+    context = {"code": code, "title": title, "message": message}
     response = render_varying("_error.html" if is_htmx() else "error.html", code, **context)
     if code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
