@@ -28,6 +28,20 @@ def test_every_state_change_shows_at_once(app, client):
             assert ("Muncul seketika" in html) is visible, (status, url)
 
 
+def test_a_comment_posted_approved_shows_at_once(tmp_path):
+    """Posting inserts by statement, not through the unit of work: the cache hook sees it."""
+    app = create_app(make_config(tmp_path, WARTA_MODERATION="none"))
+    with app.app_context():
+        db.create_all()
+    reader, commenter = app.test_client(), app.test_client()
+    for url, headers in [(f"/articles/{ARTICLE}", {}), (f"/articles/{ARTICLE}/comments.atom", {})]:
+        assert "Langsung tampil" not in reader.get(url, headers=headers).get_data(as_text=True)
+    assert post(commenter, comment="Langsung tampil").status_code == 303
+    for url, headers in [(f"/articles/{ARTICLE}", {}), (f"/articles/{ARTICLE}/comments?page=1", HTMX),
+                         (f"/articles/{ARTICLE}/comments.atom", {})]:
+        assert "Langsung tampil" in reader.get(url, headers=headers).get_data(as_text=True), url
+
+
 def test_another_worker_sees_a_change_at_once(tmp_path):
     config = make_config(tmp_path)
     first, second = create_app(config), create_app(config)  # two workers: one database, one cache dir

@@ -164,6 +164,27 @@ def test_rate_limit_is_429_with_retry_after_and_the_text_kept(tmp_path):
     assert len(stored(app)) == 2
 
 
+def test_plain_post_lands_on_the_page_of_its_thread(app, client):
+    """The redirect counts the threads this visitor sees before the comment's thread:
+    approved ones, placeholders kept for their replies, and the visitor's own held ones."""
+    roots = [add_comment(app, body=f"Utas {n}") for n in range(20)]
+    add_comment(app, parent_id=roots[0], body="Balasan yang tetap")
+    set_status = {roots[0]: Status.TRASH, roots[1]: Status.TRASH}  # a placeholder, and gone
+    with app.app_context():
+        for comment_id, status in set_status.items():
+            db.session.get(Comment, comment_id).status = status
+        db.session.commit()
+    app.config["WARTA_MODERATION"] = "all"  # held, but shown to the one who wrote it
+    first = post(client, comment="Yang ke-20")  # 18 approved + 1 placeholder before it
+    assert first.headers["Location"] == f"/articles/{ARTICLE}#comment-{stored(app)[-1].id}"
+    second = post(client, comment="Yang ke-21")  # ... and the visitor's own held one
+    comment_id = stored(app)[-1].id
+    assert second.headers["Location"] == f"/articles/{ARTICLE}/comments?page=2#comment-{comment_id}"
+    assert f'id="comment-{comment_id}"' in client.get(second.headers["Location"]).get_data(as_text=True)
+    reply = post(client, comment="Balasan di halaman satu", parent=str(roots[5]))
+    assert reply.headers["Location"] == f"/articles/{ARTICLE}#comment-{stored(app)[-1].id}"
+
+
 # -- moderation policy as the commenter sees it --------------------------------------
 
 

@@ -1,10 +1,10 @@
 """Rendered pages kept in memory and thrown away exactly when a comment changes.
 
 Each article has a version. Any commit that changes what readers of it see (adds,
-changes or deletes a comment that is or was approved) moves the version on: an
-SQLAlchemy ``after_commit`` hook, so no code path can forget. Workers keep what they
-rendered under the version it was rendered for; a reader who meets a new version gets
-a fresh render.
+changes or deletes a comment that is or was approved) moves the version on: SQLAlchemy
+hooks note the change when it is flushed or a statement inserts a comment, and apply it
+after the commit, so no code path can forget. Workers keep what they rendered under
+the version it was rendered for; a reader who meets a new version gets a fresh render.
 
 The versions live where every worker sees them: in a file per article under
 ``instance/cache/`` on one machine, or in Redis (``WARTA_CACHE_STORAGE_URI``) when
@@ -21,9 +21,9 @@ from threading import Lock
 
 from flask import Flask, current_app
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
-from .models import Comment, Status
+from .models import Comment, Status, comments
 
 
 class FileVersions:
@@ -128,6 +128,19 @@ def _collect_changed_articles(session: Session, flush_context, instances) -> Non
             changed.add(item.article_slug)
 
 
+def _collect_inserted_comments(execution: ORMExecuteState) -> None:
+    """Comments inserted by statement (not as objects) never reach ``before_flush``."""
+    statement = execution.statement
+    if not execution.is_insert or getattr(statement, "table", None) is not comments:
+        return
+    parameters = execution.parameters
+    rows = parameters if isinstance(parameters, list) else [parameters or {}]
+    changed = execution.session.info.setdefault("warta_changed_articles", set())
+    for row in rows:
+        if row.get("status") == Status.APPROVED and row.get("article_slug"):
+            changed.add(row["article_slug"])
+
+
 def _bump_changed_articles(session: Session) -> None:
     changed = session.info.pop("warta_changed_articles", set())
     if changed and current_app:
@@ -151,5 +164,6 @@ def init_app(app: Flask) -> None:
 
 
 event.listen(Session, "before_flush", _collect_changed_articles)
+event.listen(Session, "do_orm_execute", _collect_inserted_comments)
 event.listen(Session, "after_commit", _bump_changed_articles)
 event.listen(Session, "after_rollback", _forget_changes)

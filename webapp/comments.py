@@ -31,9 +31,8 @@ from .extensions import client_address, db, limiter
 from .forms import CommentForm, fill_seconds, form_timestamp
 from .htmx import announce, is_htmx, render_varying
 from .models import (
-    APPROVED_BY_ADDRESS,
-    CREATED_AT,
-    LATEST_BY_ADDRESS,
+    ADDRESS_HISTORY,
+    INSERT_COMMENT,
     Comment,
     Status,
     approved_count,
@@ -41,6 +40,7 @@ from .models import (
 from .pages import cached_response, personal, render_article, shared_comment_page
 from .policy import Decision, Rules, Submission, decide, email_key, truncate_ip
 from .threads import present
+from .timeutil import utcnow
 
 bp = Blueprint("comments", __name__)
 
@@ -101,21 +101,20 @@ def commenter_key(email: str) -> str:
     return email_key(current_app.config["SECRET_KEY"], email)
 
 
-def is_duplicate(slug: str, email_hash: str, text: str) -> bool:
-    """Has the same address just said exactly this on this article (among its latest
-    comments there, trashed ones aside)?"""
-    parameters = {"slug": slug, "email_hash": email_hash, "window": DUPLICATE_WINDOW}
-    latest = db.session.execute(LATEST_BY_ADDRESS, parameters)
-    return any(body == text and status != Status.TRASH for body, status in latest)
+def address_history(slug: str, email_hash: str, text: str) -> tuple[bool, bool]:
+    """Has this address an approved comment (anywhere), and has it just said exactly
+    this on this article (among its latest comments there, trashed ones aside)?"""
+    parameters = {"slug": slug, "email_hash": email_hash, "window": DUPLICATE_WINDOW, "body": text}
+    approved_before, repeated = db.session.execute(ADDRESS_HISTORY, parameters).one()
+    return bool(approved_before), bool(repeated)
 
 
-def has_approved_comment(email_hash: str) -> bool:
-    found = db.session.scalar(APPROVED_BY_ADDRESS, {"email_hash": email_hash})
-    return found is not None
-
-
-def store_comment(slug: str, form: CommentForm, parent: Comment | None, email_hash: str) -> Comment:
-    """Decide the comment's fate and store it."""
+def store_comment(
+    slug: str, form: CommentForm, parent: Comment | None, email_hash: str, approved_before: bool
+) -> Comment:
+    """Decide the comment's fate and store it. The comment is inserted by statement
+    (the hot path skips the unit of work; the cache hook sees statements too) and
+    returned as an object that is not attached to the session."""
     depth_limit = current_app.config["WARTA_THREAD_DEPTH"]
     if parent is not None and parent.depth + 1 >= depth_limit and parent.parent_id:
         # Past the deepest level a reply joins its parent's level (as WordPress does).
@@ -128,26 +127,29 @@ def store_comment(slug: str, form: CommentForm, parent: Comment | None, email_ha
             url=form.url.data or "",
             honeypot=form.fax.data or "",
             fill_seconds=fill_seconds(form.ts.data),
-            has_approved_before=has_approved_comment(email_hash),
+            has_approved_before=approved_before,
         ),
     )
-    comment = Comment(
-        article_slug=slug,
-        parent_id=parent.id if parent else None,
-        thread_id=parent.root_id if parent else None,
-        depth=parent.depth + 1 if parent else 0,
-        author=form.author.data,
-        email=form.email.data,
-        email_hash=email_hash,
-        url=form.url.data or "",
-        body=form.comment.data,
-        status=decision.status,
-        hold_reason=decision.hold_reason,
-        ip=truncate_ip(client_address()),
-    )
-    db.session.add(comment)
+    now = utcnow()
+    row = {
+        "article_slug": slug,
+        "parent_id": parent.id if parent else None,
+        "thread_id": parent.root_id if parent else None,
+        "depth": parent.depth + 1 if parent else 0,
+        "author": form.author.data,
+        "email": form.email.data,
+        "email_hash": email_hash,
+        "url": form.url.data or "",
+        "body": form.comment.data,
+        "status": decision.status,
+        "hold_reason": decision.hold_reason,
+        "ip": truncate_ip(client_address()),
+        "created_at": now,
+        "updated_at": now,
+    }
+    result = db.session.execute(INSERT_COMMENT, row)
     db.session.commit()
-    return comment
+    return Comment(id=result.inserted_primary_key[0], **row)
 
 
 def keep_commenter(form: CommentForm) -> None:
@@ -205,11 +207,12 @@ def create(slug: str):
             form.parent.errors = [_("The comment you are replying to is not available.")]
             return form_problem(article, form, 422)
     email_hash = commenter_key(form.email.data)
-    if is_duplicate(slug, email_hash, form.comment.data):
+    approved_before, repeated = address_history(slug, email_hash, form.comment.data)
+    if repeated:
         form.comment.errors = [_("You have already posted this comment.")]
         return form_problem(article, form, 422)
 
-    comment = store_comment(slug, form, parent, email_hash)
+    comment = store_comment(slug, form, parent, email_hash, approved_before)
     remember_own_comment(comment.id)
     keep_commenter(form)
     if not is_htmx():
@@ -235,12 +238,7 @@ def create(slug: str):
 def comment_url(comment: Comment) -> str:
     """Where a comment can be read: its page of threads, at its anchor."""
     per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
-    root_created = (
-        comment.created_at
-        if comment.thread_id is None
-        else db.session.scalar(CREATED_AT, {"id": comment.thread_id})
-    )
-    earlier = roots_before(comment.article_slug, root_created, own_comment_ids())
+    earlier = roots_before(comment.article_slug, comment.root_id, own_comment_ids())
     page = earlier // per_page + 1
     anchor = f"comment-{comment.id}"
     if page == 1:

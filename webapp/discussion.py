@@ -12,9 +12,8 @@ from .content import Article
 from .extensions import db
 from .forms import CommentForm, form_timestamp
 from .models import (
-    APPROVED_ROOTS_BEFORE,
-    OWN_ROOTS_WAITING_BEFORE,
     OWN_WAITING,
+    ROOTS_BEFORE,
     Comment,
     Status,
     approved_count,
@@ -79,15 +78,12 @@ def visible_roots(slug: str, own_ids: set[int]):
     return select(Comment).where(Comment.article_slug == slug, Comment.parent_id.is_(None), visible)
 
 
-def roots_before(slug: str, moment: datetime, own_ids: set[int]) -> int:
-    """How many top-level comments this visitor sees that are older than ``moment``."""
-    approved = db.session.scalar(APPROVED_ROOTS_BEFORE, {"slug": slug, "moment": moment})
-    placeholders = {i for i, created in placeholder_roots(slug).items() if created < moment}
-    own_waiting = set()
-    if own_ids:
-        parameters = {"ids": list(own_ids), "slug": slug, "moment": moment}
-        own_waiting = set(db.session.scalars(OWN_ROOTS_WAITING_BEFORE, parameters))
-    return approved + len(placeholders | own_waiting)
+def roots_before(slug: str, root_id: int, own_ids: set[int]) -> int:
+    """How many top-level comments this visitor sees before the thread ``root_id``
+    (the same choice as ``visible_roots``, counted in one query)."""
+    extra = list(own_ids | placeholder_roots(slug).keys())
+    parameters = {"slug": slug, "root_id": root_id, "extra": extra}
+    return db.session.scalar(ROOTS_BEFORE, parameters)
 
 
 def page_of_threads(slug: str, page: int, own_ids: set[int] | None = None):

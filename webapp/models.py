@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, bindparam, func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -73,18 +85,25 @@ _c = comments.c
 APPROVED_COUNT = select(func.count()).where(
     _c.article_slug == bindparam("slug"), _c.status == Status.APPROVED.value
 )
-APPROVED_ROOTS_BEFORE = select(func.count()).where(
+# How many top-level comments a visitor sees before a thread: approved ones, and the
+# visitor's own or placeholder ones (``extra``), older than the thread's first comment.
+# Two counts, so that each one can walk an index.
+_thread = comments.alias("thread")
+_thread_started = select(_thread.c.created_at).where(_thread.c.id == bindparam("root_id"))
+_roots_before = and_(
     _c.article_slug == bindparam("slug"),
-    _c.status == Status.APPROVED.value,
     _c.parent_id.is_(None),
-    _c.created_at < bindparam("moment"),
+    _c.created_at < _thread_started.scalar_subquery(),
 )
-OWN_ROOTS_WAITING_BEFORE = select(_c.id).where(
-    _c.id.in_(bindparam("ids", expanding=True)),
-    _c.article_slug == bindparam("slug"),
-    _c.parent_id.is_(None),
-    _c.status != Status.APPROVED.value,
-    _c.created_at < bindparam("moment"),
+ROOTS_BEFORE = select(
+    select(func.count()).where(_roots_before, _c.status == Status.APPROVED.value).scalar_subquery()
+    + select(func.count())
+    .where(
+        _roots_before,
+        _c.status != Status.APPROVED.value,
+        _c.id.in_(bindparam("extra", expanding=True)),
+    )
+    .scalar_subquery()
 )
 OWN_WAITING = (
     select(_c.id)
@@ -95,18 +114,25 @@ OWN_WAITING = (
     )
     .limit(1)
 )
-LATEST_BY_ADDRESS = (
+# The policy's two questions about an address, in one round trip: has it an approved
+# comment anywhere, and is this text among its latest comments on this article (trashed
+# ones aside)?
+_latest = (
     select(_c.body, _c.status)
     .where(_c.article_slug == bindparam("slug"), _c.email_hash == bindparam("email_hash"))
     .order_by(_c.id.desc())
     .limit(bindparam("window"))
+    .subquery()
 )
-APPROVED_BY_ADDRESS = (
-    select(_c.id)
+ADDRESS_HISTORY = select(
+    exists()
     .where(_c.email_hash == bindparam("email_hash"), _c.status == Status.APPROVED.value)
-    .limit(1)
+    .label("approved_before"),
+    exists()
+    .where(_latest.c.body == bindparam("body"), _latest.c.status != Status.TRASH.value)
+    .label("repeated"),
 )
-CREATED_AT = select(_c.created_at).where(_c.id == bindparam("id"))
+INSERT_COMMENT = insert(comments)
 
 
 def approved_count(slug: str) -> int:
