@@ -20,7 +20,6 @@ def connection() -> sqlite3.Connection:
     if not hasattr(local, "db"):
         local.db = sqlite3.connect(DATABASE, timeout=30, isolation_level=None)
         local.db.execute("PRAGMA journal_mode=WAL")
-        local.db.execute("PRAGMA synchronous=NORMAL")
         local.db.execute("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, body TEXT)")
     return local.db
 

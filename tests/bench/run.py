@@ -216,128 +216,178 @@ def seed_isso(url: str, comments: int) -> None:
 
 # -- the run ---------------------------------------------------------------------------------
 
+NAMES = {
+    "article": "Warta article page (200 comments)",
+    "section": "Warta section fragment (htmx)",
+    "post": "Warta comment POST",
+    "limit": "stack's limit: minimal Flask, same bytes",
+    "limit_insert": "minimal Flask + one SQLite insert",
+    "isso_get": f"Isso {ISSO_VERSION} GET thread (200 comments)",
+    "isso_post": f"Isso {ISSO_VERSION} POST comment",
+    "article_large": "Warta article page (large)",
+}
+PARTS = ("reads", "post", "isso", "large")
+
 
 def line(name: str, result: dict) -> str:
-    return (f"{name:44} {result['rps']:9.0f} req/s   p50 {result['p50']:7.2f} ms   "
-            f"p99 {result['p99']:7.2f} ms   errors {result['errors']}")
+    rounds = " ".join(f"{r:.0f}" for r in result["rounds"])
+    return (f"{name:44} {result['rps']:7.0f} req/s   p50 {result['p50']:7.2f} ms   "
+            f"p99 {result['p99']:7.2f} ms   errors {result['errors']}   (rounds: {rounds})")
+
+
+def median_of(runs: list[dict]) -> dict:
+    """The run with the median rate, with every round's rate and all errors kept."""
+    ordered = sorted(runs, key=lambda run: run["rps"])
+    result = dict(ordered[len(ordered) // 2])
+    result["rounds"] = [run["rps"] for run in runs]
+    result["errors"] = sum(run["errors"] for run in runs)
+    acknowledged = [run["acknowledged"] for run in runs if run["acknowledged"] is not None]
+    result["acknowledged"] = sum(acknowledged) if acknowledged else None
+    return result
+
+
+def interleaved(targets: dict, rounds: int, seconds: int) -> dict[str, dict]:
+    """Measure each target once per round, in turn, and keep the median round: what
+    the machine does meanwhile (another process, a disk flush) then touches every
+    target alike instead of one of them."""
+    runs: dict[str, list[dict]] = {name: [] for name in targets}
+    for round_number in range(rounds):
+        for name, (url, script, args, warmup) in targets.items():
+            runs[name].append(wrk(url, seconds, script, args, warmup if round_number == 0 else 0))
+    return {name: median_of(found) for name, found in runs.items()}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
-    parser.add_argument("--large", type=int, default=100_000, help="comments in the second run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each target (the median counts)")
+    parser.add_argument("--large", type=int, default=100_000, help="comments in the large run")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="measure only this part (repeatable): reads, post, isso or large")
     arguments = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
     sys.path.insert(0, str(BENCH))
-    seconds = arguments.seconds
+    parts = set(arguments.only or PARTS)
+    seconds, rounds = arguments.seconds, arguments.rounds
     results: dict[str, dict] = {}
     checks: list[tuple[str, bool]] = []
+    rss: dict[str, float] = {}
     slug = "putin-kim-pakta-pertahanan"
+    article_path = f"/articles/{slug}"
+    servers: list[Server] = []
+
+    def serve(*args) -> Server:
+        servers.append(Server(*args))
+        return servers[-1]
 
     with tempfile.TemporaryDirectory(prefix="warta-bench-") as tmp:
         folder = Path(tmp)
-        print(f"machine: {os.cpu_count()} cores; wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{seconds}s; "
-              f"gunicorn {WORKERS} sync workers; everything on 127.0.0.1\n")
-
-        # Warta with 200 comments.
-        small = folder / "small"
-        small.mkdir()
-        prepare_warta(small, 200)
-        warta = Server(VENV_PYTHON, "wsgi:app", warta_env(small), ROOT, "/healthz")
+        print(f"machine: {os.cpu_count()} cores; wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{seconds}s, "
+              f"{rounds} rounds, the median counts; gunicorn {WORKERS} sync workers; "
+              f"everything on 127.0.0.1\n", flush=True)
         try:
-            cookie, token, page = warta_session(warta.url, slug)
+            # Warta with 200 comments, and the same bytes from a minimal Flask view.
+            small = folder / "small"
+            small.mkdir()
+            prepare_warta(small, 200)
+            warta = serve(VENV_PYTHON, "wsgi:app", warta_env(small), ROOT, "/healthz")
+            _, _, page = warta_session(warta.url, slug)
             (folder / "page.html").write_bytes(page)
-            results["article"] = wrk(f"{warta.url}/articles/{slug}", seconds)
-            results["section"] = wrk(f"{warta.url}/articles/{slug}/sections/3", seconds,
-                                     BENCH / "htmx.lua")
-            rss_small = warta.worker_rss_mib()
-        finally:
-            warta.stop()
-        warta = Server(VENV_PYTHON, "wsgi:app", warta_env(small, posting=True), ROOT, "/healthz")
-        try:
-            cookie, token, _ = warta_session(warta.url, slug)
-            before = stored_comments(small)
-            # (no warm-up run here: every acknowledged post of the measured run is counted)
-            results["post"] = wrk(f"{warta.url}/articles/{slug}/comments", seconds,
-                                  BENCH / "post.lua", ("warta", cookie, token), warmup=0)
-            stored = stored_comments(small) - before
-            acknowledged = results["post"]["acknowledged"]
-            checks.append((f"every acknowledged POST stored ({acknowledged} acknowledged, {stored} stored)",
-                           stored >= acknowledged and acknowledged > 0))
-        finally:
-            warta.stop()
+            baseline_env = {"BASELINE_PAGE": str(folder / "page.html"),
+                            "BASELINE_DB": str(folder / "baseline.sqlite3")}
+            with sqlite3.connect(folder / "baseline.sqlite3") as connection:  # before the workers race
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT)")
+            baseline = serve(VENV_PYTHON, "baseline_app:app", baseline_env, BENCH, "/page")
 
-        # The stack's limit: the same bytes from a minimal Flask view, and with one insert.
-        baseline_env = {"BASELINE_PAGE": str(folder / "page.html"),
-                        "BASELINE_DB": str(folder / "baseline.sqlite3")}
-        with sqlite3.connect(folder / "baseline.sqlite3") as connection:  # before the workers race to
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT)")
-        baseline = Server(VENV_PYTHON, "baseline_app:app", baseline_env, BENCH, "/page")
-        try:
-            results["limit"] = wrk(f"{baseline.url}/page", seconds)
-            results["limit_insert"] = wrk(f"{baseline.url}/insert", seconds, BENCH / "post.lua", ("plain",))
-        finally:
-            baseline.stop()
+            if "reads" in parts:
+                results.update(interleaved({
+                    "article": (warta.url + article_path, None, (), 2),
+                    "section": (f"{warta.url}{article_path}/sections/3", BENCH / "htmx.lua", (), 2),
+                    "limit": (f"{baseline.url}/page", None, (), 2),
+                }, rounds, seconds))
 
-        # Isso with the same thread.
-        isso_cfg = isso_config(folder, "http://127.0.0.1/")
-        isso = Server(isso_python(), "isso.run", {"ISSO_SETTINGS": str(isso_cfg)}, folder, "/info")
-        try:
-            seed_isso(isso.url, 200)
-            results["isso_get"] = wrk(f"{isso.url}/?uri=%2Fartikel", seconds)
-            results["isso_post"] = wrk(f"{isso.url}/new?uri=%2Fartikel", seconds, BENCH / "post.lua", ("isso",))
-        finally:
-            isso.stop()
+            if "post" in parts:
+                posting = folder / "posting"
+                posting.mkdir()
+                prepare_warta(posting, 200)
+                poster = serve(VENV_PYTHON, "wsgi:app", warta_env(posting, posting=True), ROOT, "/healthz")
+                cookie, token, _ = warta_session(poster.url, slug)
+                before = stored_comments(posting)
+                # No warm-up for Warta: every acknowledged post of every round is counted.
+                results.update(interleaved({
+                    "post": (f"{poster.url}{article_path}/comments", BENCH / "post.lua",
+                             ("warta", cookie, token), 0),
+                    "limit_insert": (f"{baseline.url}/insert", BENCH / "post.lua", ("plain",), 2),
+                }, rounds, seconds))
+                stored = stored_comments(posting) - before
+                acknowledged = results["post"]["acknowledged"]
+                checks.append((f"every acknowledged POST stored ({acknowledged} acknowledged, "
+                               f"{stored} stored)", stored >= acknowledged and acknowledged > 0))
 
-        # Warta with 100,000 comments.
-        large = folder / "large"
-        large.mkdir()
-        prepare_warta(large, arguments.large)
-        warta = Server(VENV_PYTHON, "wsgi:app", warta_env(large), ROOT, "/healthz")
-        try:
-            urllib.request.urlopen(f"{warta.url}/articles/{slug}").read()  # noqa: S310
-            results["article_large"] = wrk(f"{warta.url}/articles/{slug}", seconds)
-            rss_large = warta.worker_rss_mib()
-        finally:
-            warta.stop()
+            if "isso" in parts:
+                isso_cfg = isso_config(folder, "http://127.0.0.1/")
+                isso = serve(isso_python(), "isso.run", {"ISSO_SETTINGS": str(isso_cfg)}, folder, "/info")
+                seed_isso(isso.url, 200)
+                results.update(interleaved({
+                    "isso_get": (f"{isso.url}/?uri=%2Fartikel", None, (), 2),
+                    "isso_post": (f"{isso.url}/new?uri=%2Fartikel", BENCH / "post.lua", ("isso",), 2),
+                }, rounds, seconds))
 
-    names = {
-        "article": "Warta article page (200 comments)",
-        "section": "Warta section fragment (htmx)",
-        "post": "Warta comment POST",
-        "limit": f"stack's limit: minimal Flask, same {len(page) // 1024} KB",
-        "limit_insert": "minimal Flask + one SQLite insert",
-        "isso_get": f"Isso {ISSO_VERSION} GET thread (200 comments)",
-        "isso_post": f"Isso {ISSO_VERSION} POST comment",
-        "article_large": f"Warta article page ({arguments.large:,} comments)",
-    }
+            if "large" in parts:
+                # The large discussion against the small one, measured in turn.
+                large = folder / "large"
+                large.mkdir()
+                prepare_warta(large, arguments.large)
+                big = serve(VENV_PYTHON, "wsgi:app", warta_env(large), ROOT, "/healthz")
+                measured = interleaved({
+                    "article_small": (warta.url + article_path, None, (), 2),
+                    "article_large": (big.url + article_path, None, (), 2),
+                }, rounds, seconds)
+                results["article_large"] = measured["article_large"]
+                rss = {"small": warta.worker_rss_mib(), "large": big.worker_rss_mib()}
+                results.setdefault("article", measured["article_small"])
+                results["article_for_large"] = measured["article_small"]
+        finally:
+            for server in servers:
+                server.stop()
+
+    names = {**NAMES, "limit": f"stack's limit: minimal Flask, same {len(page) // 1024} KB",
+             "article_large": f"Warta article page ({arguments.large:,} comments)"}
     for key, name in names.items():
-        print(line(name, results[key]))
-    print(f"\nworker memory (mean RSS): {rss_small:.1f} MiB with 200 comments, "
-          f"{rss_large:.1f} MiB with {arguments.large:,}")
+        if key in results:
+            print(line(name, results[key]))
+    if rss:
+        print(f"\nworker memory (mean RSS): {rss['small']:.1f} MiB with 200 comments, "
+              f"{rss['large']:.1f} MiB with {arguments.large:,}")
 
     r = {key: value["rps"] for key, value in results.items()}
     ratios = [
-        ("article / stack's limit", r["article"] / r["limit"], 0.5),
-        ("article / Isso GET", r["article"] / r["isso_get"], 10),
-        ("section / stack's limit", r["section"] / r["limit"], 0.7),
-        ("POST / Isso POST", r["post"] / r["isso_post"], 2),
-        ("POST / Flask + one insert", r["post"] / r["limit_insert"], 0.4),
-        (f"article {arguments.large:,} / article 200", r["article_large"] / r["article"], 0.9),
+        ("article / stack's limit", "article", "limit", 0.5),
+        ("article / Isso GET", "article", "isso_get", 10),
+        ("section / stack's limit", "section", "limit", 0.7),
+        ("POST / Isso POST", "post", "isso_post", 2),
+        ("POST / Flask + one insert", "post", "limit_insert", 0.4),
+        (f"article {arguments.large:,} / article 200", "article_large", "article_for_large", 0.9),
     ]
     print()
-    for name, value, target in ratios:
-        checks.append((f"{name:36} {value:7.2f} x (target >= {target})", value >= target))
-    checks.append((f"worker RSS within 10 % ({rss_large / rss_small - 1:+.1%})",
-                   abs(rss_large / rss_small - 1) <= 0.10))
+    for name, top, bottom, target in ratios:
+        if top in r and bottom in r:
+            value = r[top] / r[bottom]
+            checks.append((f"{name:36} {value:7.2f} x (target >= {target})", value >= target))
+    if rss:
+        checks.append((f"worker RSS within 10 % ({rss['large'] / rss['small'] - 1:+.1%})",
+                       abs(rss["large"] / rss["small"] - 1) <= 0.10))
     for key in ("article", "section", "article_large"):
-        result = results[key]
-        checks.append((f"p99 <= 5 x p50 on {key} ({result['p99']:.2f} / {result['p50']:.2f} ms)",
-                       result["p99"] <= 5 * result["p50"]))
+        if key in results:
+            result = results[key]
+            checks.append((f"p99 <= 5 x p50 on {key} ({result['p99']:.2f} / {result['p50']:.2f} ms)",
+                           result["p99"] <= 5 * result["p50"]))
+    warta_keys = [k for k in ("article", "section", "post", "article_large", "article_for_large")
+                  if k in results]
     checks.append(("zero errors (non-2xx/3xx or socket) on Warta",
-                   all(results[k]["errors"] == 0 for k in ("article", "section", "post", "article_large"))))
+                   all(results[k]["errors"] == 0 for k in warta_keys)))
     failed = 0
     for name, ok in checks:
         failed += not ok
