@@ -94,6 +94,18 @@ def test_section_fragment_and_feed_revalidate(client):
                       headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
 
 
+def test_public_responses_do_not_vary_on_the_cookie(client):
+    """A shared cache may keep one copy of what is the same for everyone; the page,
+    which holds the visitor's token, varies on the cookie and is private."""
+    client.get(f"/articles/{ARTICLE}")  # the visitor now has a session
+    for url, headers in [(f"/articles/{ARTICLE}/sections/2", HTMX), (f"/articles/{ARTICLE}/comments.atom", {})]:
+        response = client.get(url, headers=headers)
+        assert "Cookie" not in response.headers.get("Vary", ""), url
+        assert "Set-Cookie" not in response.headers, url
+    page = client.get(f"/articles/{ARTICLE}")
+    assert "Cookie" in page.headers["Vary"] and page.headers["Cache-Control"].startswith("private")
+
+
 def test_remembered_details_are_never_cached_for_others(app):
     author = app.test_client()
     post(author, remember="y", email="ingat@example.com")

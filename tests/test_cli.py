@@ -53,8 +53,22 @@ def test_connections_use_wal_busy_timeout_and_foreign_keys(app):
             assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
             assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+            assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         finally:
             connection.close()
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_can_sync_every_commit(tmp_path):
+    app = create_app(make_config(tmp_path, WARTA_SQLITE_SYNCHRONOUS="full"))
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            assert connection.cursor().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        finally:
+            connection.close()
+    with pytest.raises(ValueError, match="WARTA_SQLITE_SYNCHRONOUS is NORMAL or FULL"):
+        create_app(make_config(tmp_path, WARTA_SQLITE_SYNCHRONOUS="OFF"))
 
 
 def test_admin_create_passwd_delete(app, client):

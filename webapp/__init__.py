@@ -1,11 +1,12 @@
 """Warta: a news article with its discussion."""
 
 import os
+from functools import partial
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as default_config
@@ -38,6 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            synchronous = app.config["WARTA_SQLITE_SYNCHRONOUS"]
+            event.listen(db.engine, "connect", partial(set_sqlite_pragmas, synchronous=synchronous))
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -49,8 +54,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         hooks.remove(limiter._check_request_limit)
     # Only admin pages need current_user; readers' pages never load it (see admin.py).
     login_manager.init_app(app, add_context_processor=False)
+    # Warta never sets Flask-Login's remember-me cookie, so its after-request hook has
+    # nothing to do; it would only touch the session on every response, which makes
+    # Flask add "Vary: Cookie" to public ones (section fragments, the feed, icons).
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.session_interface = sessions.CachedSerializerSessionInterface()
-    babel.init_app(app, locale_selector=lambda: app.config["WARTA_LOCALE"])
+    locale = Locale.parse(app.config["WARTA_LOCALE"])  # parsed once, not per request
+    babel.init_app(app, locale_selector=lambda: locale)
 
     content_dir = app.config["WARTA_CONTENT_DIR"] or content.CONTENT_DIR
     app.extensions["warta.articles"] = content.load_articles(Path(content_dir))
@@ -84,20 +94,24 @@ def finish_config(app: Flask) -> None:
     if isinstance(config["WARTA_BLOCKLIST"], str):
         words = config["WARTA_BLOCKLIST"].split(",")
         config["WARTA_BLOCKLIST"] = [w.strip() for w in words if w.strip()]
+    synchronous = str(config["WARTA_SQLITE_SYNCHRONOUS"]).upper()
+    if synchronous not in ("NORMAL", "FULL"):
+        raise ValueError(f"WARTA_SQLITE_SYNCHRONOUS is NORMAL or FULL, not {synchronous!r}")
+    config["WARTA_SQLITE_SYNCHRONOUS"] = synchronous
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A writer waits for the lock instead of failing at once.
         options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
 
 
-@event.listens_for(Engine, "connect")
-def set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL lets readers run beside the one writer; foreign keys are off by default."""
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
+def set_sqlite_pragmas(dbapi_connection, connection_record, synchronous: str) -> None:
+    """WAL lets readers run beside the one writer; a writer waits for the lock instead
+    of failing; foreign keys are off by default. ``synchronous``: NORMAL syncs the log
+    at checkpoints (a commit survives the process, not a power cut), FULL at every
+    commit."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()

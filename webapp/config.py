@@ -39,6 +39,7 @@ WARTA_BLOCKLIST: list[str] | str = []
 WARTA_COMMENT_RATE_LIMIT = "5 per minute; 40 per hour"
 WARTA_LOGIN_RATE_LIMIT = "5 per 5 minutes"
 WARTA_CACHE_STORAGE_URI = None  # None: instance/cache/; file:///path, or redis://host:port/db
+WARTA_SQLITE_SYNCHRONOUS = "NORMAL"  # NORMAL | FULL (see README, "Durability")
 WARTA_TRUSTED_PROXIES = 0  # how many proxies in front set X-Forwarded-For
 
 

@@ -222,6 +222,7 @@ NAMES = {
     "post": "Warta comment POST",
     "limit": "stack's limit: minimal Flask, same bytes",
     "limit_insert": "minimal Flask + one SQLite insert",
+    "limit_insert_normal": "  the same, synchronous=NORMAL (information)",
     "isso_get": f"Isso {ISSO_VERSION} GET thread (200 comments)",
     "isso_post": f"Isso {ISSO_VERSION} POST comment",
     "article_large": "Warta article page (large)",
@@ -320,6 +321,8 @@ def main() -> int:
                     "post": (f"{poster.url}{article_path}/comments", BENCH / "post.lua",
                              ("warta", cookie, token), 0),
                     "limit_insert": (f"{baseline.url}/insert", BENCH / "post.lua", ("plain",), 2),
+                    "limit_insert_normal": (f"{baseline.url}/insert-normal", BENCH / "post.lua",
+                                            ("plain",), 2),
                 }, rounds, seconds))
                 stored = stored_comments(posting) - before
                 acknowledged = results["post"]["acknowledged"]
@@ -376,6 +379,9 @@ def main() -> int:
         if top in r and bottom in r:
             value = r[top] / r[bottom]
             checks.append((f"{name:36} {value:7.2f} x (target >= {target})", value >= target))
+    if "limit_insert_normal" in r:
+        print(f"information: POST / insert with Warta's synchronous=NORMAL "
+              f"{r['post'] / r['limit_insert_normal']:.2f} x (no target)\n")
     if rss:
         checks.append((f"worker RSS within 10 % ({rss['large'] / rss['small'] - 1:+.1%})",
                        abs(rss["large"] / rss["small"] - 1) <= 0.10))
