@@ -33,9 +33,13 @@ class FileVersions:
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
+        self.paths: dict[str, str] = {}  # built once per article: this is read on every view
 
-    def _path(self, slug: str) -> Path:
-        return self.folder / f"{slug}.version"
+    def _path(self, slug: str) -> str:
+        path = self.paths.get(slug)
+        if path is None:
+            path = self.paths[slug] = str(self.folder / f"{slug}.version")
+        return path
 
     def current(self, slug: str) -> str:
         try:

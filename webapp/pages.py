@@ -83,7 +83,9 @@ def shared_article_page(article: Article, open_sections: set[int], page: int) ->
     response.mimetype = "text/html"
     vary(response, "HX-Request", "Cookie")
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(page_etag(version, article.etag, sections, page, locale), weak=True)
+    if not etag:  # a new visitor: the token just made a CSRF secret
+        etag = page_etag(version, article.etag, sections, page, locale)
+    response.set_etag(etag, weak=True)
     return response
 
 
