@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Comment, Status
+from webapp.timeutil import utcnow
 
 from conftest import ARTICLE, HTMX, add_comment, csrf_token_from, make_config
 
@@ -183,6 +185,33 @@ def test_plain_post_lands_on_the_page_of_its_thread(app, client):
     assert f'id="comment-{comment_id}"' in client.get(second.headers["Location"]).get_data(as_text=True)
     reply = post(client, comment="Balasan di halaman satu", parent=str(roots[5]))
     assert reply.headers["Location"] == f"/articles/{ARTICLE}#comment-{stored(app)[-1].id}"
+
+
+def test_own_held_threads_and_placeholders_take_their_place_across_pages(app, client):
+    """The visitor's own held threads and placeholders are read by id and merged with
+    the approved threads in time order, page by page, however many comments others
+    have waiting."""
+    start = utcnow() - timedelta(hours=1)
+    at = [start + timedelta(minutes=n) for n in range(30)]
+    approved = [add_comment(app, body=f"Utas {n:02d}", created_at=at[2 * n]) for n in range(14)]
+    placeholder = add_comment(app, body="Dihapus", created_at=at[29], status=Status.TRASH)
+    add_comment(app, parent_id=placeholder, body="Balasan yang tetap", created_at=at[29])
+    own = add_comment(app, body="Punya saya, ditahan", created_at=at[21], status=Status.PENDING)
+    for n in range(30):  # other people's held comments, which this visitor never sees
+        add_comment(app, body=f"Orang lain {n}", created_at=at[n], status=Status.PENDING)
+    with client.session_transaction() as session:
+        session["own_comments"] = [own]
+    app.config["WARTA_COMMENTS_PER_PAGE"] = 6
+    shown = []
+    for page in (1, 2, 3):
+        html = client.get(f"/articles/{ARTICLE}/comments?page={page}", headers=HTMX).get_data(as_text=True)
+        shown.append([int(i) for i in re.findall(r'<li id="comment-(\d+)" class="comment depth-0', html)])
+    # Approved threads at minutes 0, 2, ... 26; the own held one at 21; the placeholder at 29.
+    order = approved[:11] + [own] + approved[11:] + [placeholder]
+    assert shown == [order[:6], order[6:12], order[12:]]
+    assert "Orang lain" not in "".join(
+        client.get(f"/articles/{ARTICLE}/comments?page={page}", headers=HTMX).get_data(as_text=True)
+        for page in (1, 2, 3))
 
 
 # -- moderation policy as the commenter sees it --------------------------------------

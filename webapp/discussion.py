@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, current_app, session
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from .cache import article_version, renders
 from .content import Article
@@ -68,19 +68,40 @@ def placeholder_roots(slug: str) -> dict[int, datetime]:
     return found
 
 
-def visible_roots(slug: str, own_ids: set[int]):
-    """Top-level comments this visitor sees: approved, their own, or kept as the
-    placeholder of a thread that still has approved replies."""
-    extra = own_ids | placeholder_roots(slug).keys()
-    visible = Comment.status == Status.APPROVED
+def page_of_roots(slug: str, page: int, per_page: int, extra: set[int]) -> tuple[list, bool]:
+    """The top-level comments on one page, oldest first, and whether more follow: the
+    approved ones, and those among ``extra`` (the visitor's own, placeholders). Each
+    kind is read by its own index, never by walking all of an article's comments (an
+    article may hold many held ones); they are merged here."""
+    wanted = page * per_page + 1  # everything up to the end of this page, and one more
+    roots = list(
+        db.session.scalars(
+            select(Comment)
+            .where(
+                Comment.article_slug == slug,
+                Comment.status == Status.APPROVED,
+                Comment.parent_id.is_(None),
+            )
+            .order_by(Comment.created_at, Comment.id)
+            .limit(wanted)
+        )
+    )
     if extra:
-        visible = or_(visible, Comment.id.in_(extra))
-    return select(Comment).where(Comment.article_slug == slug, Comment.parent_id.is_(None), visible)
+        roots += [
+            comment
+            for comment in db.session.scalars(select(Comment).where(Comment.id.in_(extra)))
+            if comment.article_slug == slug
+            and comment.parent_id is None
+            and comment.status != Status.APPROVED
+        ]
+        roots.sort(key=lambda comment: (comment.created_at, comment.id))
+    on_page = roots[(page - 1) * per_page : wanted]
+    return on_page[:per_page], len(on_page) > per_page
 
 
 def roots_before(slug: str, root_id: int, own_ids: set[int]) -> int:
     """How many top-level comments this visitor sees before the thread ``root_id``
-    (the same choice as ``visible_roots``, counted in one query)."""
+    (the same choice as ``page_of_roots``, counted in one query)."""
     extra = list(own_ids | placeholder_roots(slug).keys())
     parameters = {"slug": slug, "root_id": root_id, "extra": extra}
     return db.session.scalar(ROOTS_BEFORE, parameters)
@@ -91,14 +112,8 @@ def page_of_threads(slug: str, page: int, own_ids: set[int] | None = None):
     if own_ids is None:
         own_ids = own_comment_ids()
     per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
-    roots = db.session.scalars(
-        visible_roots(slug, own_ids)
-        .order_by(Comment.created_at, Comment.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page + 1)
-    ).all()
-    has_more = len(roots) > per_page
-    roots = roots[:per_page]
+    extra = own_ids | placeholder_roots(slug).keys()
+    roots, has_more = page_of_roots(slug, page, per_page, extra)
     replies = []
     if roots:
         replies = db.session.scalars(
@@ -171,5 +186,4 @@ def sees_shared_page(slug: str) -> bool:
     own_ids = own_comment_ids()
     if not own_ids:
         return True
-    waiting = db.session.scalar(OWN_WAITING, {"ids": list(own_ids), "slug": slug})
-    return waiting is None
+    return not db.session.scalar(OWN_WAITING, {"ids": list(own_ids), "slug": slug})
