@@ -9,12 +9,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 
 from .content import Article, Section
 from .htmx import is_htmx, vary
 from .pages import cached_response, render_article
-from .views import static_url
+from .views import static_url, ui_locale
 
 bp = Blueprint("articles", __name__)
 
@@ -69,7 +68,7 @@ def section(slug: str, number: int):
     section = get_section(article, number)
     if not is_htmx():
         return render_article(article, {number})
-    locale = str(get_locale())
+    locale = ui_locale()
     response = cached_response(
         f"{article.etag}-{number}-{locale}",
         ("section", slug, number, locale),

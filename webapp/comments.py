@@ -12,7 +12,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -41,6 +40,7 @@ from .pages import cached_response, personal, render_article, shared_comment_pag
 from .policy import Decision, Rules, Submission, decide, email_key, truncate_ip
 from .threads import present
 from .timeutil import utcnow
+from .views import ui_locale
 
 bp = Blueprint("comments", __name__)
 
@@ -251,7 +251,7 @@ def feed(slug: str):
     """An Atom feed of the article's approved comments, newest first."""
     article = get_article(slug)
     version = article_version(slug)
-    locale = str(get_locale())
+    locale = ui_locale()
     response = cached_response(
         f"{version}-{locale}", ("feed", slug, locale, version), lambda: render_feed(article)
     )

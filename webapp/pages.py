@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flask import Response, make_response, render_template, request, session
-from flask_babel import get_locale
+from flask import Response, current_app, make_response, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -20,6 +19,7 @@ from .content import Article
 from .discussion import discussion_context, page_of_threads, sees_shared_page
 from .forms import form_timestamp
 from .htmx import render_varying, vary
+from .views import ui_locale
 
 # Placeholders for the per-visitor values; user text is escaped, so it cannot contain them.
 CSRF_SLOT = Markup("<warta:csrf/>")
@@ -59,7 +59,7 @@ def shared_article_page(article: Article, open_sections: set[int], page: int) ->
     """The page everyone sees, from the cache, with this visitor's token filled in."""
     version = article_version(article.slug)  # read before rendering: never cache stale data
     sections = tuple(sorted(open_sections))
-    locale = str(get_locale())
+    locale = ui_locale()
     etag = page_etag(version, article.etag, sections, page, locale)
     if etag and request.if_none_match.contains_weak(etag):
         return revalidated(etag)
@@ -79,8 +79,7 @@ def shared_article_page(article: Article, open_sections: set[int], page: int) ->
     token, shown = generate_csrf().encode(), form_timestamp().encode()
     values = {CSRF_SLOT: token, TS_SLOT: shown}
     body = b"".join(values.get(part, part) for part in parts)
-    response = make_response(body)
-    response.mimetype = "text/html"
+    response = current_app.response_class(body, mimetype="text/html")
     vary(response, "HX-Request", "Cookie")
     response.headers["Cache-Control"] = "private, no-cache"
     if not etag:  # a new visitor: the token just made a CSRF secret
@@ -121,7 +120,7 @@ def shared_comment_page(article: Article, page: int) -> Response:
         context = {"threads": threads, "has_more": has_more}
         return render_varying("_comment_page.html", article=article, page=page, **context)
     version = article_version(article.slug)
-    key = ("comments", article.slug, page, str(get_locale()), version)
+    key = ("comments", article.slug, page, ui_locale(), version)
     html = renders().get(key)
     if html is None:
         threads, has_more = page_of_threads(article.slug, page, own_ids=set())

@@ -26,6 +26,12 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def ui_locale() -> str:
+    """The UI's language, for cache keys. Warta has one per site (``WARTA_LOCALE``, which
+    is also what Flask-Babel is told); reading it here is cheaper on every cached view."""
+    return current_app.config["WARTA_LOCALE"]
+
+
 def human_datetime(value: datetime) -> str:
     """A timestamp as a reader of the UI's language writes it, in the site's timezone."""
     language = str(get_locale() or "id")
