@@ -5,7 +5,8 @@
 
 Everything runs on 127.0.0.1 under gunicorn with the same settings (4 sync workers, no
 access log); wrk drives each target with 2 threads and 32 connections. The run seeds 200
-approved comments in threads and measures Warta's article page and a section fragment
+approved comments in threads and measures Warta's article page (for a new visitor; for
+a returning reader with a session cookie as information) and a section fragment
 against the stack's limit (a minimal Flask view returning the same bytes), Warta's
 comment POST against a minimal Flask view doing one SQLite insert (WAL, SQLite's other
 settings left at their defaults, as the issue describes it; the same insert with
@@ -227,6 +228,7 @@ def seed_isso(url: str, comments: int) -> None:
 
 NAMES = {
     "article": "Warta article page (200 comments)",
+    "article_returning": "  the same for a returning reader (information)",
     "section": "Warta section fragment (htmx)",
     "post": "Warta comment POST",
     "limit": "stack's limit: minimal Flask, same bytes",
@@ -312,8 +314,11 @@ def main() -> int:
             baseline = serve(VENV_PYTHON, "baseline_app:app", baseline_env, BENCH, "/page")
 
             if "reads" in parts:
+                reader_cookie, _, _ = warta_session(warta.url, slug)
                 results.update(interleaved({
                     "article": (warta.url + article_path, None, (), 2),
+                    "article_returning": (warta.url + article_path, BENCH / "cookie.lua",
+                                          (reader_cookie,), 2),
                     "section": (f"{warta.url}{article_path}/sections/3", BENCH / "htmx.lua", (), 2),
                     "limit": (f"{baseline.url}/page", None, (), 2),
                 }, rounds, seconds))
@@ -390,6 +395,9 @@ def main() -> int:
         if top in r and bottom in r:
             value = r[top] / r[bottom] if r[bottom] else float("inf")
             checks.append((f"{name:36} {value:7.2f} x (target >= {target})", value >= target))
+    if "article_returning" in r:
+        print(f"information: article for a returning reader / stack's limit "
+              f"{r['article_returning'] / r['limit']:.2f} x (no target)")
     if "limit_insert_normal" in r:
         print(f"information: POST / insert with Warta's synchronous=NORMAL "
               f"{r['post'] / r['limit_insert_normal']:.2f} x (no target)\n")
