@@ -15,8 +15,9 @@ JSON, POST of a new comment), and the article page with 100,000 comments against
 one with 200, with the workers' memory.
 
 Targets that are compared are measured in turn, each once per round, and the round with
-the median rate counts: whatever else the machine does touches them alike. (Isso's GET
-rounds all come before its POST rounds, since each POST grows the thread.) The run
+the median rate counts: whatever else the machine does touches them alike. Warta's
+POST, Isso's POST and the insert baselines are measured in turn; Isso's GET rounds
+come before, since each POST grows the thread. The run
 prints requests/s, p50, p99, errors and the ratios against the targets, and checks that
 every acknowledged POST was stored. Rate limits and the minimum fill time are off for
 the POST through configuration, nothing else.
@@ -323,6 +324,17 @@ def main() -> int:
                     "limit": (f"{baseline.url}/page", None, (), 2),
                 }, rounds, seconds))
 
+            # The posts, Warta's and Isso's, against the insert baselines, measured in turn.
+            posting_targets: dict[str, tuple] = {}
+            if "isso" in parts:
+                isso_cfg = isso_config(folder, "http://127.0.0.1/")
+                isso = serve(isso_python(), "isso.run", {"ISSO_SETTINGS": str(isso_cfg)}, folder, "/info")
+                seed_isso(isso.url, 200)
+                # Every POST grows the thread the GET reads: the GET rounds come first.
+                results.update(interleaved({"isso_get": (f"{isso.url}/?uri=%2Fartikel", None, (), 2)},
+                                           rounds, seconds))
+                posting_targets["isso_post"] = (f"{isso.url}/new?uri=%2Fartikel", BENCH / "post.lua",
+                                                ("isso",), 2)
             if "post" in parts:
                 posting = folder / "posting"
                 posting.mkdir()
@@ -331,28 +343,20 @@ def main() -> int:
                 cookie, token, _ = warta_session(poster.url, slug)
                 before = stored_comments(posting)
                 # No warm-up for Warta: every acknowledged post of every round is counted.
-                results.update(interleaved({
+                posting_targets = {
                     "post": (f"{poster.url}{article_path}/comments", BENCH / "post.lua",
                              ("warta", cookie, token), 0),
+                    **posting_targets,
                     "limit_insert": (f"{baseline.url}/insert", BENCH / "post.lua", ("plain",), 2),
                     "limit_insert_normal": (f"{baseline.url}/insert-normal", BENCH / "post.lua",
                                             ("plain",), 2),
-                }, rounds, seconds))
+                }
+            results.update(interleaved(posting_targets, rounds, seconds))
+            if "post" in parts:
                 stored = stored_comments(posting) - before
                 acknowledged = results["post"]["acknowledged"]
                 checks.append((f"every acknowledged POST stored ({acknowledged} acknowledged, "
                                f"{stored} stored)", stored >= acknowledged and acknowledged > 0))
-
-            if "isso" in parts:
-                isso_cfg = isso_config(folder, "http://127.0.0.1/")
-                isso = serve(isso_python(), "isso.run", {"ISSO_SETTINGS": str(isso_cfg)}, folder, "/info")
-                seed_isso(isso.url, 200)
-                # Every POST grows the thread the GET reads: all GET rounds come first.
-                results.update(interleaved({"isso_get": (f"{isso.url}/?uri=%2Fartikel", None, (), 2)},
-                                           rounds, seconds))
-                results.update(interleaved({"isso_post": (f"{isso.url}/new?uri=%2Fartikel",
-                                                          BENCH / "post.lua", ("isso",), 2)},
-                                           rounds, seconds))
 
             if "large" in parts:
                 # The large discussion against the small one, measured in turn.
