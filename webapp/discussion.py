@@ -68,6 +68,12 @@ def placeholder_roots(slug: str) -> dict[int, datetime]:
     return found
 
 
+def extra_roots(slug: str, own_ids: set[int]) -> set[int]:
+    """Top-level comments a visitor sees besides the approved ones: their own, and the
+    placeholders of threads that still have approved replies."""
+    return own_ids | placeholder_roots(slug).keys()
+
+
 def page_of_roots(slug: str, page: int, per_page: int, extra: set[int]) -> tuple[list, bool]:
     """The top-level comments on one page, oldest first, and whether more follow: the
     approved ones, and those among ``extra`` (the visitor's own, placeholders). Each
@@ -102,8 +108,7 @@ def page_of_roots(slug: str, page: int, per_page: int, extra: set[int]) -> tuple
 def roots_before(slug: str, root_id: int, own_ids: set[int]) -> int:
     """How many top-level comments this visitor sees before the thread ``root_id``
     (the same choice as ``page_of_roots``, counted in one query)."""
-    extra = list(own_ids | placeholder_roots(slug).keys())
-    parameters = {"slug": slug, "root_id": root_id, "extra": extra}
+    parameters = {"slug": slug, "root_id": root_id, "extra": list(extra_roots(slug, own_ids))}
     return db.session.scalar(ROOTS_BEFORE, parameters)
 
 
@@ -112,8 +117,7 @@ def page_of_threads(slug: str, page: int, own_ids: set[int] | None = None):
     if own_ids is None:
         own_ids = own_comment_ids()
     per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
-    extra = own_ids | placeholder_roots(slug).keys()
-    roots, has_more = page_of_roots(slug, page, per_page, extra)
+    roots, has_more = page_of_roots(slug, page, per_page, extra_roots(slug, own_ids))
     replies = []
     if roots:
         replies = db.session.scalars(

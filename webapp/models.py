@@ -94,23 +94,16 @@ _thread = comments.alias("thread")
 _thread_started = (
     select(_thread.c.created_at).where(_thread.c.id == bindparam("root_id")).scalar_subquery()
 )
+_root_before_thread = (
+    _c.article_slug == bindparam("slug"),
+    _c.parent_id.is_(None),
+    _c.created_at < _thread_started,
+)
 ROOTS_BEFORE = select(
     select(func.count())
-    .where(
-        _c.article_slug == bindparam("slug"),
-        _c.status == Status.APPROVED.value,
-        _c.parent_id.is_(None),
-        _c.created_at < _thread_started,
-    )
+    .where(*_root_before_thread, _c.status == Status.APPROVED.value)
     .scalar_subquery()
-    + select(
-        func.count().filter(
-            _c.article_slug == bindparam("slug"),
-            _c.status != Status.APPROVED.value,
-            _c.parent_id.is_(None),
-            _c.created_at < _thread_started,
-        )
-    )
+    + select(func.count().filter(*_root_before_thread, _c.status != Status.APPROVED.value))
     .where(_c.id.in_(bindparam("extra", expanding=True)))
     .scalar_subquery()
 )
