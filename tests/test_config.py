@@ -83,10 +83,45 @@ def test_session_cookies_keep_flasks_format(tmp_path):
     ours = app.session_interface.get_signing_serializer(app)
     data = {"csrf_token": "a" * 40, "own_comments": [3, 5], "commenter": {"author": "Ani"}}
     big = {"csrf_token": "b" * 40, "notes": "x" * 2000}  # compressed by Flask's serializer
-    assert ours.loads(stock.dumps(data)) == data and ours.loads(stock.dumps(big)) == big
-    assert stock.loads(ours.dumps(data)) == data and stock.loads(ours.dumps(big)) == big
+    plain = {"csrf_token": "c" * 40, "_user_id": "1"}  # plain strings: no tagging walk
+    tagged = {" t": "looks like a tag"}  # a key Flask's tagger escapes
+    for session in (data, big, plain, tagged):
+        assert ours.loads(stock.dumps(session)) == session
+        assert stock.loads(ours.dumps(session)) == session
+    with app.app_context():  # where Flask's JSON sorts the keys, as in a request
+        assert ours.serializer.dumps(plain) == stock.serializer.dumps(plain)
     other = SecureCookieSessionInterface().get_signing_serializer(
         create_app(make_config(tmp_path, SECRET_KEY="another-key"))
     )
     with pytest.raises(Exception, match="Signature"):
         ours.loads(other.dumps(data))
+
+
+def test_csrf_tokens_keep_flask_wtfs_format(tmp_path):
+    """The page's CSRF token is made without Flask-WTF's per-call serializer, in its
+    format: Flask-WTF accepts it, and refuses it for another session or another key."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf, validate_csrf
+    from wtforms import ValidationError
+
+    from webapp.sessions import csrf_token
+
+    app = create_app(make_config(tmp_path))
+    with app.test_request_context():
+        ours = csrf_token()
+        assert len(session["csrf_token"]) == 40 and csrf_token() == ours  # once per request
+        validate_csrf(ours)
+        secret = session["csrf_token"]
+    with app.test_request_context():
+        session["csrf_token"] = secret
+        stock = generate_csrf()
+        assert stock.split(".")[0] == ours.split(".")[0]  # the same signed secret
+        validate_csrf(stock)
+        session["csrf_token"] = "d" * 40  # another visitor's session
+        with pytest.raises(ValidationError, match="do not match"):
+            validate_csrf(ours)
+    other = create_app(make_config(tmp_path, SECRET_KEY="another-key"))
+    with other.test_request_context():
+        session["csrf_token"] = secret
+        with pytest.raises(ValidationError, match="invalid"):
+            validate_csrf(ours)

@@ -34,9 +34,16 @@ def get_section(article: Article, number: int) -> Section:
     return section
 
 
+def query(name: str) -> str:
+    """A query parameter, or "" when absent. (Werkzeug's ``args.get`` answers a missing
+    name by raising and catching an HTTP exception, and most views have none.)"""
+    args = request.args
+    return args[name] if name in args else ""  # noqa: SIM401 (the point)
+
+
 def reply_target() -> int | None:
     """The comment named by ``?replytocom=`` (the form's no-JavaScript reply link)."""
-    raw = request.args.get("replytocom", "")
+    raw = query("replytocom")
     return int(raw) if raw.isdigit() and int(raw) < 2**31 else None
 
 
@@ -56,7 +63,7 @@ def favicon():
 def show(slug: str):
     """The article: headline, lede, sections collapsed (all open with ``?sections=all``)."""
     article = get_article(slug)
-    everything = request.args.get("sections") == "all"
+    everything = query("sections") == "all"
     open_sections = {s.number for s in article.sections} if everything else set()
     return render_article(article, open_sections, reply_to_id=reply_target())
 

@@ -11,7 +11,6 @@ import hashlib
 import re
 
 from flask import Response, current_app, make_response, render_template, request, session
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .cache import article_version, renders
@@ -19,12 +18,16 @@ from .content import Article
 from .discussion import discussion_context, page_of_threads, sees_shared_page
 from .forms import form_timestamp
 from .htmx import render_varying, vary
+from .sessions import csrf_token
 from .views import ui_locale
 
 # Placeholders for the per-visitor values; user text is escaped, so it cannot contain them.
 CSRF_SLOT = Markup("<warta:csrf/>")
 TS_SLOT = Markup("<warta:ts/>")
 # (the parts of a cached page are bytes; the slots stay str, so they never collide)
+
+# A page that holds a visitor's CSRF token: kept by the browser only, checked each time.
+PRIVATE_PAGE = {"Vary": "HX-Request, Cookie", "Cache-Control": "private, no-cache"}
 
 
 def personal(response: Response) -> Response:
@@ -76,12 +79,10 @@ def shared_article_page(article: Article, open_sections: set[int], page: int) ->
         )
         parts = split_slots(html)
         renders().put(key, parts)
-    token, shown = generate_csrf().encode(), form_timestamp().encode()
+    token, shown = csrf_token().encode(), form_timestamp().encode()
     values = {CSRF_SLOT: token, TS_SLOT: shown}
     body = b"".join(values.get(part, part) for part in parts)
-    response = current_app.response_class(body, mimetype="text/html")
-    vary(response, "HX-Request", "Cookie")
-    response.headers["Cache-Control"] = "private, no-cache"
+    response = current_app.response_class(body, mimetype="text/html", headers=PRIVATE_PAGE)
     if not etag:  # a new visitor: the token just made a CSRF secret
         etag = page_etag(version, article.etag, sections, page, locale)
     response.set_etag(etag, weak=True)
@@ -106,10 +107,8 @@ def page_etag(version: str, content: str, sections: tuple, page: int, locale: st
 
 
 def revalidated(etag: str) -> Response:
-    response = make_response("", 304)
+    response = current_app.response_class(status=304, headers=PRIVATE_PAGE)
     response.set_etag(etag, weak=True)
-    vary(response, "HX-Request", "Cookie")
-    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 

@@ -1,20 +1,49 @@
-"""Flask's signed-cookie session, cheaper to sign: the serializer is built once instead
-of per request, the signing key is derived once per secret instead of per signature,
-and the few dozen bytes of a Warta session are not run through zlib (compression never
-pays at that size). The cookie format is Flask's: cookies from either side load."""
+"""Flask's signed-cookie session and Flask-WTF's CSRF token, cheaper to sign: each
+serializer is built once instead of per request, its signing key is derived once per
+secret instead of per signature, and the few dozen bytes it signs are not run through
+zlib (compression never pays at that size). The formats are Flask's and Flask-WTF's:
+cookies and tokens from either side load."""
 
-from flask import Flask
+import hmac
+import json
+import secrets
+
+from flask import Flask, current_app, g, session
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.serializer import Serializer
+from itsdangerous.signer import HMACAlgorithm
+
+from .htmx import vary
+
+CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's, so that its validate_csrf reads our tokens
+CSRF_FIELD = "csrf_token"  # Flask-WTF's default name, in the session and in forms
+
+
+class OneShotHMAC(HMACAlgorithm):
+    """The same HMAC in one call to OpenSSL. itsdangerous names its hash by a Python
+    function, which sends the standard library down its pure-Python HMAC."""
+
+    def __init__(self, digest_method) -> None:
+        super().__init__(digest_method)
+        self.name = digest_method().name
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return hmac.digest(key, value, self.name)
 
 
 class KeptKeySigner(TimestampSigner):
     """A signer that remembers the keys it derived (itsdangerous derives one with an
-    HMAC for every signature and every check)."""
+    HMAC for every signature and every check) and signs with :class:`OneShotHMAC`."""
 
     derived: dict[tuple, bytes] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self.algorithm) is HMACAlgorithm:
+            self.algorithm = OneShotHMAC(self.digest_method)
 
     def derive_key(self, secret_key=None) -> bytes:
         secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
@@ -25,8 +54,17 @@ class KeptKeySigner(TimestampSigner):
         return key
 
 
-class SessionSerializer(URLSafeTimedSerializer):
+class KeptSerializer(URLSafeTimedSerializer):
     default_signer = KeptKeySigner
+
+    def make_signer(self, salt=None) -> KeptKeySigner:
+        # Built once: a signer holds only its settings (itsdangerous builds one per call).
+        if salt is not None and salt != self.salt:
+            return super().make_signer(salt)
+        signer = self.__dict__.get("kept_signer")
+        if signer is None:
+            signer = self.kept_signer = super().make_signer()
+        return signer
 
     def dump_payload(self, obj) -> bytes:
         # URL-safe base64 of the JSON, without the attempt at compressing it; loading
@@ -34,19 +72,86 @@ class SessionSerializer(URLSafeTimedSerializer):
         return base64_encode(Serializer.dump_payload(self, obj))
 
 
+def kept_serializer(app: Flask, use: str, secret_keys: list, build) -> KeptSerializer:
+    """The serializer for this use and these keys, built by ``build(keys)`` on first use."""
+    cache = app.extensions.setdefault("warta.serializers", {})
+    cache_key = (use, tuple(secret_keys))
+    serializer = cache.get(cache_key)
+    if serializer is None:
+        serializer = cache[cache_key] = build(secret_keys)
+    return serializer
+
+
+class SessionJSON(TaggedJSONSerializer):
+    """Flask's session JSON, without the walk that tags special values when there are
+    none: a session of plain strings (a new visitor's holds only its CSRF secret) comes
+    out the same, byte for byte."""
+
+    def dumps(self, value: dict) -> str:
+        tagged_dict = len(value) == 1 and next(iter(value)) in self.tags
+        if tagged_dict or any(type(item) is not str for item in value.values()):
+            return super().dumps(value)
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)  # as Flask's JSON
+
+
 class CachedSerializerSessionInterface(SecureCookieSessionInterface):
+    serializer = SessionJSON()
+
     def get_signing_serializer(self, app: Flask):
-        cache = app.extensions.setdefault("warta.session_serializers", {})
         keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key]
-        cache_key = tuple(keys)
-        if cache_key not in cache:
-            cache[cache_key] = SessionSerializer(
-                keys,
-                salt=self.salt,
-                serializer=self.serializer,
-                signer_kwargs={
-                    "key_derivation": self.key_derivation,
-                    "digest_method": self.digest_method,
-                },
-            )
-        return cache[cache_key]
+        return kept_serializer(app, "session", keys, self.build_serializer)
+
+    def build_serializer(self, keys: list) -> KeptSerializer:
+        signer_kwargs = {"key_derivation": self.key_derivation, "digest_method": self.digest_method}
+        return KeptSerializer(
+            keys, salt=self.salt, serializer=self.serializer, signer_kwargs=signer_kwargs
+        )
+
+    def open_session(self, app: Flask, request):
+        if not request.environ.get("HTTP_COOKIE"):  # a first visit: nothing to read
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        """Flask's, but "Vary: Cookie" is added once, as plain text: Flask goes through
+        werkzeug's HeaderSet, which parses and joins the header again at each addition."""
+        name = self.get_cookie_name(app)
+        options = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+        }
+        cookie_changed = False
+        if not session:  # emptied: remove the cookie; never set: nothing to do
+            if session.modified:
+                response.delete_cookie(name, **options)
+                cookie_changed = True
+        elif self.should_set_cookie(app, session):
+            value = self.get_signing_serializer(app).dumps(dict(session))
+            expires = self.get_expiration_time(app, session)
+            response.set_cookie(name, value, expires=expires, **options)
+            cookie_changed = True
+        if cookie_changed or session.accessed:
+            vary(response, "Cookie")
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, as Flask-WTF's ``generate_csrf`` makes it: the
+    session's secret, signed. Made once per request; a new session gets its secret."""
+    token = g.get(CSRF_FIELD)
+    if token is None:
+        if CSRF_FIELD not in session:
+            session[CSRF_FIELD] = secrets.token_hex(20)  # Flask-WTF's form: 40 hex digits
+        app = current_app._get_current_object()
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        serializer = kept_serializer(app, "csrf", [secret], csrf_serializer)
+        token = serializer.dumps(session[CSRF_FIELD])
+        setattr(g, CSRF_FIELD, token)
+    return token
+
+
+def csrf_serializer(keys: list) -> KeptSerializer:
+    return KeptSerializer(keys, salt=CSRF_SALT)  # Flask-WTF's settings
