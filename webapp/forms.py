@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 import unicodedata
@@ -119,7 +120,7 @@ class CommentForm(FlaskForm):
 
 def _signature(shown: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.digest(key, b"warta-form-shown:" + shown.encode(), "sha256").hex()[:24]
+    return hmac.digest(key, b"warta-form-shown:" + shown.encode(), hashlib.sha256).hex()[:24]
 
 
 def form_timestamp(now: float | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Headers that every response carries, errors included."""
+"""Headers that every response carries, errors included; long caching for static files."""
 
 from flask import Flask, Response, request
 
@@ -29,16 +29,33 @@ SECURITY_HEADERS = {
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def add_security_headers(response: Response) -> Response:
-    """Set the security baseline, and long caching for versioned static files."""
-    present = {name for name, _ in response.headers}
-    response.headers.extend(
-        (name, value) for name, value in SECURITY_HEADERS.items() if name not in present
-    )
+class SecurityHeaders:
+    """WSGI middleware that gives every response the security baseline, errors included,
+    unless the response set that header itself. The headers are added as plain tuples at
+    the WSGI edge: through werkzeug's ``Headers`` each one would be validated again every
+    time a response's headers are copied, which costs a cached page about a twentieth of
+    its time."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+        self.headers = [(name.lower(), (name, value)) for name, value in SECURITY_HEADERS.items()]
+
+    def __call__(self, environ, start_response):
+        def start(status: str, headers: list, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers.extend(header for lower, header in self.headers if lower not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+def cache_static_forever(response: Response) -> Response:
+    """Long caching for static files under versioned URLs."""
     if request.endpoint == "static" and "v" in request.args and response.status_code == 200:
         response.headers["Cache-Control"] = IMMUTABLE
     return response
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(add_security_headers)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)
+    app.after_request(cache_static_forever)

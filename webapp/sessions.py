@@ -4,6 +4,7 @@ secret instead of per signature, and the few dozen bytes it signs are not run th
 zlib (compression never pays at that size). The formats are Flask's and Flask-WTF's:
 cookies and tokens from either side load."""
 
+import hashlib
 import hmac
 import json
 import secrets
@@ -24,14 +25,15 @@ CSRF_FIELD = "csrf_token"  # Flask-WTF's default name, in the session and in for
 
 class OneShotHMAC(HMACAlgorithm):
     """The same HMAC in one call to OpenSSL. itsdangerous names its hash by a Python
-    function, which sends the standard library down its pure-Python HMAC."""
+    function, which sends the standard library down its pure-Python HMAC; hashlib's own
+    constructor (not the hash's name, which OpenSSL looks up each time) keeps it in C."""
 
     def __init__(self, digest_method) -> None:
         super().__init__(digest_method)
-        self.name = digest_method().name
+        self.constructor = getattr(hashlib, digest_method().name)
 
     def get_signature(self, key: bytes, value: bytes) -> bytes:
-        return hmac.digest(key, value, self.name)
+        return hmac.digest(key, value, self.constructor)
 
 
 class KeptKeySigner(TimestampSigner):
