@@ -2,7 +2,7 @@
 
 import os
 from contextlib import contextmanager
-from functools import partial, wraps
+from functools import cached_property, partial, wraps
 from pathlib import Path
 
 from babel import Locale
@@ -15,12 +15,37 @@ from . import content, sessions
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class Warta(Flask):
+    """Flask, with static files under versioned URLs cached for good, and without asking
+    again on every request whether each hook and view is a coroutine function."""
+
+    @cached_property
+    def sync_functions(self) -> dict:
+        return {}
+
+    def ensure_sync(self, func):
+        try:
+            return self.sync_functions[func]
+        except KeyError:
+            if len(self.sync_functions) > 1000:  # functions made per request, if ever
+                self.sync_functions.clear()
+            sync = self.sync_functions[func] = super().ensure_sync(func)
+            return sync
+
+    def send_static_file(self, filename: str):
+        response = super().send_static_file(filename)
+        if "v" in request.args and response.status_code == 200:  # the URL names the bytes
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app: defaults, then ``instance/config.py``, then ``WARTA_*``
     environment variables, then ``test_config``."""
-    app = Flask(
+    app = Warta(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),

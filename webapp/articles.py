@@ -11,7 +11,7 @@ from flask import (
 )
 
 from .content import Article, Section
-from .htmx import is_htmx, vary
+from .htmx import is_htmx
 from .pages import cached_response, render_article
 from .views import static_url, ui_locale
 
@@ -76,13 +76,14 @@ def section(slug: str, number: int):
     if not is_htmx():
         return render_article(article, {number})
     locale = ui_locale()
-    response = cached_response(
+    return cached_response(
         f"{article.etag}-{number}-{locale}",
         ("section", slug, number, locale),
         lambda: render_template("_section_body.html", article=article, section=section),
+        # The text changes only with the content file: shared caches may keep it an hour.
+        {
+            "Last-Modified": article.last_modified,
+            "Cache-Control": "public, max-age=3600",
+            "Vary": "HX-Request",
+        },
     )
-    # The text changes only with the content file: shared caches may keep it an hour.
-    response.last_modified = article.modified
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    vary(response, "HX-Request")
-    return response

@@ -252,13 +252,13 @@ def feed(slug: str):
     article = get_article(slug)
     version = article_version(slug)
     locale = ui_locale()
-    response = cached_response(
-        f"{version}-{locale}", ("feed", slug, locale, version), lambda: render_feed(article)
+    return cached_response(
+        f"{version}-{locale}",
+        ("feed", slug, locale, version),
+        lambda: render_feed(article),
+        {"Cache-Control": "public, no-cache"},
+        mimetype="application/atom+xml",
     )
-    if response.status_code == 200:
-        response.mimetype = "application/atom+xml"
-    response.headers["Cache-Control"] = "public, no-cache"
-    return response
 
 
 def render_feed(article: Article) -> str:

@@ -10,11 +10,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from werkzeug.http import http_date
 
 CONTENT_DIR = Path(__file__).parent / "content"
 SECTION_HEADING = re.compile(r"^## +(\d+)\. +(.+?)\s*$", re.MULTILINE)
@@ -45,6 +47,11 @@ class Article:
     sections: tuple[Section, ...]
     etag: str
     modified: datetime
+
+    @cached_property
+    def last_modified(self) -> str:
+        """``modified`` as an HTTP date, for the Last-Modified header."""
+        return http_date(self.modified)
 
     def section(self, number: int) -> Section | None:
         """The section numbered ``number``, or None."""

@@ -12,6 +12,7 @@ import re
 
 from flask import Response, current_app, make_response, render_template, request, session
 from markupsafe import Markup
+from werkzeug.http import quote_etag
 
 from .cache import article_version, renders
 from .content import Article
@@ -132,16 +133,16 @@ def shared_comment_page(article: Article, page: int) -> Response:
     return response
 
 
-def cached_response(etag: str, key: tuple, render) -> Response:
-    """A shared response: ``304`` when the client holds ``etag``, else the text cached
-    under ``key`` (``render()`` fills the cache on a miss)."""
+def cached_response(
+    etag: str, key: tuple, render, headers: dict, mimetype: str = "text/html"
+) -> Response:
+    """A shared response with ``headers``: ``304`` when the client holds ``etag``, else
+    the text cached under ``key`` (``render()`` fills the cache on a miss)."""
+    headers = {**headers, "ETag": quote_etag(etag)}
     if request.if_none_match.contains(etag):
-        response = make_response("", 304)
-    else:
-        body = renders().get(key)
-        if body is None:
-            body = render()
-            renders().put(key, body)
-        response = make_response(body)
-    response.set_etag(etag)
-    return response
+        return current_app.response_class(status=304, headers=headers, mimetype=mimetype)
+    body = renders().get(key)
+    if body is None:
+        body = render()
+        renders().put(key, body)
+    return current_app.response_class(body, headers=headers, mimetype=mimetype)

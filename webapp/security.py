@@ -1,6 +1,6 @@
-"""Headers that every response carries, errors included; long caching for static files."""
+"""Headers that every response carries, errors included."""
 
-from flask import Flask, Response, request
+from flask import Flask
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -26,8 +26,6 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-
 
 class SecurityHeaders:
     """WSGI middleware that gives every response the security baseline, errors included,
@@ -49,13 +47,5 @@ class SecurityHeaders:
         return self.wsgi_app(environ, start)
 
 
-def cache_static_forever(response: Response) -> Response:
-    """Long caching for static files under versioned URLs."""
-    if request.endpoint == "static" and "v" in request.args and response.status_code == 200:
-        response.headers["Cache-Control"] = IMMUTABLE
-    return response
-
-
 def init_app(app: Flask) -> None:
     app.wsgi_app = SecurityHeaders(app.wsgi_app)
-    app.after_request(cache_static_forever)
