@@ -145,6 +145,22 @@ def test_missing_csrf_token_keeps_the_text(app, client):
     assert stored(app) == []
 
 
+def test_over_https_a_post_needs_a_referrer_from_this_site(app, client):
+    """Flask-WTF's strict referrer check holds with Warta's token check in its place."""
+    https = {"base_url": "https://localhost"}
+    data = {**form_fields(client), "comment": "Lewat HTTPS", "author": "Ani",
+            "email": "ani@example.com"}
+    for headers in ({}, {"Referer": "https://elsewhere.example/page"}):
+        response = client.post(POST_URL, data=data, headers=headers, **https)
+        assert response.status_code == 400
+        assert "Lewat HTTPS</textarea>" in response.get_data(as_text=True)
+    assert stored(app) == []
+    response = client.post(POST_URL, data=data, headers={"Referer": f"https://localhost/articles/{ARTICLE}"},
+                           **https)
+    assert response.status_code == 303
+    assert [c.body for c in stored(app)] == ["Lewat HTTPS"]
+
+
 def test_oversized_body_is_413_with_a_message(client):
     response = client.post(POST_URL, data={"comment": "x" * 300_000}, headers=HTMX)
     assert response.status_code == 413
@@ -185,6 +201,22 @@ def test_plain_post_lands_on_the_page_of_its_thread(app, client):
     assert f'id="comment-{comment_id}"' in client.get(second.headers["Location"]).get_data(as_text=True)
     reply = post(client, comment="Balasan di halaman satu", parent=str(roots[5]))
     assert reply.headers["Location"] == f"/articles/{ARTICLE}#comment-{stored(app)[-1].id}"
+
+
+def test_a_new_approved_thread_is_placed_after_the_others_not_before_itself(app, client):
+    """A first post's place is counted from the figures kept per discussion version;
+    the new thread, approved at once, is not counted among those before it."""
+    app.config["WARTA_MODERATION"] = "none"
+    for n in range(19):
+        add_comment(app, body=f"Utas {n}")
+    first = post(client, comment="Yang ke-20, disetujui")  # 19 before it: page 1
+    assert first.headers["Location"] == f"/articles/{ARTICLE}#comment-{stored(app)[-1].id}"
+    newcomer = app.test_client()
+    second = post(newcomer, comment="Yang ke-21, disetujui", email="budi@example.com")
+    comment_id = stored(app)[-1].id  # 20 before it: page 2, at the top
+    assert second.headers["Location"] == f"/articles/{ARTICLE}/comments?page=2#comment-{comment_id}"
+    html = newcomer.get(second.headers["Location"]).get_data(as_text=True)
+    assert re.findall(r'<li id="comment-(\d+)" class="comment depth-0', html)[0] == str(comment_id)
 
 
 def test_own_held_threads_and_placeholders_take_their_place_across_pages(app, client):

@@ -89,7 +89,8 @@ def test_session_cookies_keep_flasks_format(tmp_path):
         assert ours.loads(stock.dumps(session)) == session
         assert stock.loads(ours.dumps(session)) == session
     with app.app_context():  # where Flask's JSON sorts the keys, as in a request
-        assert ours.serializer.dumps(plain) == stock.serializer.dumps(plain)
+        for session in (data, plain, tagged, {"when": (1, 2)}, {"n": [{" t": "x"}], "a": 1.5}):
+            assert ours.serializer.dumps(session) == stock.serializer.dumps(session)
     other = SecureCookieSessionInterface().get_signing_serializer(
         create_app(make_config(tmp_path, SECRET_KEY="another-key"))
     )
@@ -98,30 +99,48 @@ def test_session_cookies_keep_flasks_format(tmp_path):
 
 
 def test_csrf_tokens_keep_flask_wtfs_format(tmp_path):
-    """The page's CSRF token is made without Flask-WTF's per-call serializer, in its
-    format: Flask-WTF accepts it, and refuses it for another session or another key."""
+    """The page's CSRF token is made and checked without Flask-WTF's per-call
+    serializer, in its format: each side accepts the other's token, and both refuse it
+    for another session, another key, or past a time limit."""
     from flask import session
-    from flask_wtf.csrf import generate_csrf, validate_csrf
+    from flask_wtf.csrf import generate_csrf
+    from flask_wtf.csrf import validate_csrf as stock_validate
     from wtforms import ValidationError
 
-    from webapp.sessions import csrf_token
+    from webapp.sessions import csrf_token, validate_csrf
 
     app = create_app(make_config(tmp_path))
     with app.test_request_context():
         ours = csrf_token()
         assert len(session["csrf_token"]) == 40 and csrf_token() == ours  # once per request
-        validate_csrf(ours)
+        for check in (stock_validate, validate_csrf):
+            check(ours)
         secret = session["csrf_token"]
     with app.test_request_context():
         session["csrf_token"] = secret
         stock = generate_csrf()
         assert stock.split(".")[0] == ours.split(".")[0]  # the same signed secret
-        validate_csrf(stock)
+        for check in (stock_validate, validate_csrf):
+            check(stock)
         session["csrf_token"] = "d" * 40  # another visitor's session
-        with pytest.raises(ValidationError, match="do not match"):
+        for check in (stock_validate, validate_csrf):
+            with pytest.raises(ValidationError, match="do not match"):
+                check(ours)
+        for token, message in (("", "missing"), ("not.a.token", "invalid"),
+                               (ours[:-2] + "xx", "invalid")):
+            with pytest.raises(ValidationError, match=message):
+                validate_csrf(token)
+        session.pop("csrf_token")
+        with pytest.raises(ValidationError, match="session token is missing"):
             validate_csrf(ours)
     other = create_app(make_config(tmp_path, SECRET_KEY="another-key"))
     with other.test_request_context():
         session["csrf_token"] = secret
-        with pytest.raises(ValidationError, match="invalid"):
+        for check in (stock_validate, validate_csrf):
+            with pytest.raises(ValidationError, match="invalid"):
+                check(ours)
+    timed = create_app(make_config(tmp_path, WTF_CSRF_TIME_LIMIT=-1))  # every token too old
+    with timed.test_request_context():
+        session["csrf_token"] = secret
+        with pytest.raises(ValidationError, match="expired"):
             validate_csrf(ours)

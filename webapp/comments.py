@@ -25,6 +25,7 @@ from .discussion import (
     page_number,
     remember_own_comment,
     roots_before,
+    roots_before_new,
 )
 from .extensions import client_address, db, limiter
 from .forms import CommentForm, fill_seconds, form_timestamp
@@ -105,7 +106,7 @@ def address_history(slug: str, email_hash: str, text: str) -> tuple[bool, bool]:
     """Has this address an approved comment (anywhere), and has it just said exactly
     this on this article (among its latest comments there, trashed ones aside)?"""
     parameters = {"slug": slug, "email_hash": email_hash, "window": DUPLICATE_WINDOW, "body": text}
-    approved_before, repeated = db.session.execute(ADDRESS_HISTORY, parameters).one()
+    approved_before, repeated = db.session.connection().execute(ADDRESS_HISTORY, parameters).one()
     return bool(approved_before), bool(repeated)
 
 
@@ -238,7 +239,10 @@ def create(slug: str):
 def comment_url(comment: Comment) -> str:
     """Where a comment can be read: its page of threads, at its anchor."""
     per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
-    earlier = roots_before(comment.article_slug, comment.root_id, own_comment_ids())
+    if comment.parent_id is None:
+        earlier = roots_before_new(comment, own_comment_ids())
+    else:
+        earlier = roots_before(comment.article_slug, comment.root_id, own_comment_ids())
     page = earlier // per_page + 1
     anchor = f"comment-{comment.id}"
     if page == 1:

@@ -20,6 +20,9 @@ PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
 MAX_CONTENT_LENGTH = 256 * 1024
 MAX_FORM_MEMORY_SIZE = 128 * 1024
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+# Every message of Warta's forms is its own, through Flask-Babel. With this on, Flask-WTF
+# would look for WTForms' catalogue on disk on every post (none exists for Indonesian).
+WTF_I18N_ENABLED = False
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_ENABLED = True

@@ -12,6 +12,7 @@ from .content import Article
 from .extensions import db
 from .forms import CommentForm, form_timestamp
 from .models import (
+    APPROVED_ROOTS,
     OWN_WAITING,
     ROOTS_BEFORE,
     Comment,
@@ -109,7 +110,25 @@ def roots_before(slug: str, root_id: int, own_ids: set[int]) -> int:
     """How many top-level comments this visitor sees before the thread ``root_id``
     (the same choice as ``page_of_roots``, counted in one query)."""
     parameters = {"slug": slug, "root_id": root_id, "extra": list(extra_roots(slug, own_ids))}
-    return db.session.scalar(ROOTS_BEFORE, parameters)
+    return db.session.connection().execute(ROOTS_BEFORE, parameters).scalar_one()
+
+
+def roots_before_new(comment: Comment, own_ids: set[int]) -> int:
+    """``roots_before`` for a thread just started, which comes after every other: the
+    approved threads and the placeholders, from figures kept per discussion version,
+    when the visitor has no other comment of their own to place (their first, usually);
+    the query otherwise."""
+    slug = comment.article_slug
+    if own_ids - {comment.id}:
+        return roots_before(slug, comment.id, own_ids)
+    key = ("approved-roots", slug, article_version(slug))
+    approved = renders().get(key)
+    if approved is None:
+        approved = db.session.connection().execute(APPROVED_ROOTS, {"slug": slug}).scalar_one()
+        renders().put(key, approved)
+    # The version is read after this comment's own commit: an approved one is counted.
+    itself = comment.status == Status.APPROVED
+    return approved - itself + len(placeholder_roots(slug))
 
 
 def page_of_threads(slug: str, page: int, own_ids: set[int] | None = None):

@@ -1,21 +1,23 @@
-"""Flask's signed-cookie session and Flask-WTF's CSRF token, cheaper to sign: each
-serializer is built once instead of per request, its signing key is derived once per
-secret instead of per signature, and the few dozen bytes it signs are not run through
-zlib (compression never pays at that size). The formats are Flask's and Flask-WTF's:
-cookies and tokens from either side load."""
+"""Flask's signed-cookie session and Flask-WTF's CSRF token, cheaper to sign and to
+check: each serializer is built once instead of per request, its signing key is derived
+once per secret instead of per signature, and the few dozen bytes it signs are not run
+through zlib (compression never pays at that size). The formats are Flask's and
+Flask-WTF's: cookies and tokens from either side load."""
 
 import hashlib
 import hmac
 import json
 import secrets
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from flask_wtf import csrf as flask_wtf_csrf
+from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.serializer import Serializer
 from itsdangerous.signer import HMACAlgorithm
+from wtforms import ValidationError
 
 from .htmx import vary
 
@@ -86,14 +88,26 @@ def kept_serializer(app: Flask, use: str, secret_keys: list, build) -> KeptSeria
 
 class SessionJSON(TaggedJSONSerializer):
     """Flask's session JSON, without the walk that tags special values when there are
-    none: a session of plain strings (a new visitor's holds only its CSRF secret) comes
-    out the same, byte for byte."""
+    none: a session of plain JSON values (strings, numbers, lists and dicts of them, as
+    all of Warta's are) comes out the same, byte for byte."""
 
     def dumps(self, value: dict) -> str:
-        tagged_dict = len(value) == 1 and next(iter(value)) in self.tags
-        if tagged_dict or any(type(item) is not str for item in value.values()):
+        if not self.untagged(value):
             return super().dumps(value)
         return json.dumps(value, separators=(",", ":"), sort_keys=True)  # as Flask's JSON
+
+    def untagged(self, value) -> bool:
+        """Would Flask's tagger leave this value as it is?"""
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or kind is float or value is None:
+            return True
+        if kind is list:
+            return all(self.untagged(item) for item in value)
+        if kind is dict:
+            if len(value) == 1 and next(iter(value)) in self.tags:  # a key it escapes
+                return False
+            return all(type(key) is str and self.untagged(item) for key, item in value.items())
+        return False  # tuples, bytes, Markup, dates, UUIDs: tagged
 
 
 class CachedSerializerSessionInterface(SecureCookieSessionInterface):
@@ -147,13 +161,57 @@ def csrf_token() -> str:
     if token is None:
         if CSRF_FIELD not in session:
             session[CSRF_FIELD] = secrets.token_hex(20)  # Flask-WTF's form: 40 hex digits
-        app = current_app._get_current_object()
-        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
-        serializer = kept_serializer(app, "csrf", [secret], csrf_serializer)
-        token = serializer.dumps(session[CSRF_FIELD])
+        token = csrf_serializer(current_app._get_current_object()).dumps(session[CSRF_FIELD])
         setattr(g, CSRF_FIELD, token)
     return token
 
 
-def csrf_serializer(keys: list) -> KeptSerializer:
+def validate_csrf(data: str | None) -> None:
+    """Flask-WTF's ``validate_csrf``, with the same errors, checked by the kept
+    serializer (Flask-WTF builds one per check and derives its key in pure Python)."""
+    if not data:
+        raise ValidationError("The CSRF token is missing.")
+    if CSRF_FIELD not in session:
+        raise ValidationError("The CSRF session token is missing.")
+    app = current_app._get_current_object()
+    try:
+        token = csrf_serializer(app).loads(data, max_age=app.config["WTF_CSRF_TIME_LIMIT"])
+    except SignatureExpired as error:
+        raise ValidationError("The CSRF token has expired.") from error
+    except BadData as error:
+        raise ValidationError("The CSRF token is invalid.") from error
+    if not hmac.compare_digest(session[CSRF_FIELD], token):
+        raise ValidationError("The CSRF tokens do not match.")
+
+
+def csrf_serializer(app: Flask) -> KeptSerializer:
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    return kept_serializer(app, "csrf", [secret], build_csrf_serializer)
+
+
+def build_csrf_serializer(keys: list) -> KeptSerializer:
     return KeptSerializer(keys, salt=CSRF_SALT)  # Flask-WTF's settings
+
+
+class CSRFProtect(flask_wtf_csrf.CSRFProtect):
+    """Flask-WTF's protection of every POST, checking tokens with :func:`validate_csrf`.
+    The rest is Flask-WTF 1.2's ``protect`` as it is: exemptions, the methods checked,
+    the strict referrer over HTTPS."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        config = current_app.config
+        if request.method not in config["WTF_CSRF_METHODS"]:
+            return
+        try:
+            validate_csrf(self._get_csrf_token())
+        except ValidationError as error:
+            flask_wtf_csrf.logger.info(error.args[0])
+            self._error_response(error.args[0])
+        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not flask_wtf_csrf.same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
