@@ -29,7 +29,7 @@ def test_every_state_change_shows_at_once(app, client):
 
 
 def test_a_comment_posted_approved_shows_at_once(tmp_path):
-    """Posting inserts by statement, not through the unit of work: the cache hook sees it."""
+    """Posting inserts by statement, outside the ORM session: it moves the version itself."""
     app = create_app(make_config(tmp_path, WARTA_MODERATION="none"))
     with app.app_context():
         db.create_all()

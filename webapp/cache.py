@@ -2,9 +2,11 @@
 
 Each article has a version. Any commit that changes what readers of it see (adds,
 changes or deletes a comment that is or was approved) moves the version on: SQLAlchemy
-hooks note the change when it is flushed or a statement inserts a comment, and apply it
-after the commit, so no code path can forget. Workers keep what they rendered under
-the version it was rendered for; a reader who meets a new version gets a fresh render.
+hooks note the change when the ORM session flushes it and apply it after the commit, so
+no change made through the session can forget. The one write that bypasses the session,
+a new comment inserted by statement (the hot path), calls ``comment_stored``. Workers
+keep what they rendered under the version it was rendered for; a reader who meets a new
+version gets a fresh render.
 
 The versions live where every worker sees them: in a file per article under
 ``instance/cache/`` on one machine, or in Redis (``WARTA_CACHE_STORAGE_URI``) when
@@ -21,9 +23,9 @@ from threading import Lock
 
 from flask import Flask, current_app
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import Session
 
-from .models import Comment, Status, comments
+from .models import Comment, Status
 
 
 class FileVersions:
@@ -132,17 +134,11 @@ def _collect_changed_articles(session: Session, flush_context, instances) -> Non
             changed.add(item.article_slug)
 
 
-def _collect_inserted_comments(execution: ORMExecuteState) -> None:
-    """Comments inserted by statement (not as objects) never reach ``before_flush``."""
-    statement = execution.statement
-    if not execution.is_insert or getattr(statement, "table", None) is not comments:
-        return
-    parameters = execution.parameters
-    rows = parameters if isinstance(parameters, list) else [parameters or {}]
-    changed = execution.session.info.setdefault("warta_changed_articles", set())
-    for row in rows:
-        if row.get("status") == Status.APPROVED and row.get("article_slug"):
-            changed.add(row["article_slug"])
+def comment_stored(comment: Comment) -> None:
+    """A comment inserted by statement, outside the ORM session (whose hooks below see
+    only objects): readers' pages change at once if it was approved on arrival."""
+    if comment.status == Status.APPROVED:
+        versions().bump(comment.article_slug)
 
 
 def _bump_changed_articles(session: Session) -> None:
@@ -168,6 +164,5 @@ def init_app(app: Flask) -> None:
 
 
 event.listen(Session, "before_flush", _collect_changed_articles)
-event.listen(Session, "do_orm_execute", _collect_inserted_comments)
 event.listen(Session, "after_commit", _bump_changed_articles)
 event.listen(Session, "after_rollback", _forget_changes)
