@@ -25,7 +25,7 @@ from flask import Flask, current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .models import Comment, Status
+from .models import Comment, Status, StoredComment
 
 
 class FileVersions:
@@ -134,7 +134,7 @@ def _collect_changed_articles(session: Session, flush_context, instances) -> Non
             changed.add(item.article_slug)
 
 
-def comment_stored(comment: Comment) -> None:
+def comment_stored(comment: StoredComment) -> None:
     """A comment inserted by statement, outside the ORM session (whose hooks below see
     only objects): readers' pages change at once if it was approved on arrival."""
     if comment.status == Status.APPROVED:

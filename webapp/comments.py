@@ -35,6 +35,7 @@ from .models import (
     INSERT_COMMENT,
     Comment,
     Status,
+    StoredComment,
     approved_count,
 )
 from .pages import cached_response, personal, render_article, shared_comment_page
@@ -119,9 +120,8 @@ def store_comment(
     parent: Comment | None,
     email_hash: str,
     approved_before: bool,
-) -> Comment:
-    """Decide the comment's fate and store it, by statement on ``connection``, and
-    return it as an object that is not attached to the ORM session."""
+) -> StoredComment:
+    """Decide the comment's fate and store it, by statement on ``connection``."""
     depth_limit = current_app.config["WARTA_THREAD_DEPTH"]
     if parent is not None and parent.depth + 1 >= depth_limit and parent.parent_id:
         # Past the deepest level a reply joins its parent's level (as WordPress does).
@@ -155,7 +155,18 @@ def store_comment(
         "updated_at": now,
     }
     result = connection.execute(INSERT_COMMENT, row)
-    return Comment(id=result.inserted_primary_key[0], **row)
+    return StoredComment(
+        id=result.inserted_primary_key[0],
+        article_slug=slug,
+        parent_id=row["parent_id"],
+        thread_id=row["thread_id"],
+        depth=row["depth"],
+        author=row["author"],
+        url=row["url"],
+        body=row["body"],
+        status=row["status"],
+        created_at=now,
+    )
 
 
 def keep_commenter(form: CommentForm) -> None:
@@ -245,7 +256,7 @@ def create(slug: str):
     return personal(response)
 
 
-def comment_url(comment: Comment) -> str:
+def comment_url(comment: StoredComment) -> str:
     """Where a comment can be read: its page of threads, at its anchor."""
     per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
     if comment.parent_id is None:

@@ -17,6 +17,7 @@ from .models import (
     ROOTS_BEFORE,
     Comment,
     Status,
+    StoredComment,
     approved_count,
     comments,
 )
@@ -113,7 +114,7 @@ def roots_before(slug: str, root_id: int, own_ids: set[int]) -> int:
     return db.session.connection().execute(ROOTS_BEFORE, parameters).scalar_one()
 
 
-def roots_before_new(comment: Comment, own_ids: set[int]) -> int:
+def roots_before_new(comment: StoredComment, own_ids: set[int]) -> int:
     """``roots_before`` for a thread just started, which comes after every other: the
     approved threads and the placeholders, from figures kept per discussion version,
     when the visitor has no other comment of their own to place (their first, usually);
