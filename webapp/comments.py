@@ -228,9 +228,10 @@ def create(slug: str):
     # bookkeeping would cost a comment post about a tenth of its time.
     with db.engine.begin() as connection:
         approved_before, repeated = address_history(connection, slug, email_hash, form.comment.data)
+        comment = None
         if not repeated:
             comment = store_comment(connection, slug, form, parent, email_hash, approved_before)
-    if repeated:
+    if comment is None:
         form.comment.errors = [_("You have already posted this comment.")]
         return form_problem(article, form, 422)
     comment_stored(comment)

@@ -100,9 +100,9 @@ class StoredComment:
 # The comments table itself, for the hot paths' queries. These are built once, with
 # bound parameters: a select of table columns skips the ORM's load steps, and a
 # statement built once skips rebuilding and re-keying it on every request (together
-# an order of magnitude cheaper than building an ORM select per call). The selects run on
-# the session's connection, in its transaction: the ORM's execution layer would add
-# nothing to them but time. (Inserts go through the session: the cache hook sees them.)
+# an order of magnitude cheaper than building an ORM select per call). They run on a
+# connection (the session's, in its transaction, or the comment post's own): the ORM's
+# execution layer would add nothing to them but time.
 comments = Comment.__table__
 _c = comments.c
 
