@@ -111,6 +111,9 @@ def test_csrf_tokens_keep_flask_wtfs_format(tmp_path):
 
     app = create_app(make_config(tmp_path))
     with app.test_request_context():
+        context = {}
+        app.update_template_context(context)
+        assert context["csrf_token"] is csrf_token  # what templates call, not Flask-WTF's
         ours = csrf_token()
         assert len(session["csrf_token"]) == 40 and csrf_token() == ours  # once per request
         for check in (stock_validate, validate_csrf):

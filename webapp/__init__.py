@@ -85,7 +85,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Flask add "Vary: Cookie" to public ones (section fragments, the feed, icons).
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.session_interface = sessions.CachedSerializerSessionInterface()
-    app.jinja_env.globals["csrf_token"] = sessions.csrf_token  # in place of Flask-WTF's
     locale = Locale.parse(app.config["WARTA_LOCALE"])  # parsed once, not per request
     babel.init_app(app, locale_selector=lambda: locale)
 

@@ -194,9 +194,17 @@ def build_csrf_serializer(keys: list) -> KeptSerializer:
 
 
 class CSRFProtect(flask_wtf_csrf.CSRFProtect):
-    """Flask-WTF's protection of every POST, checking tokens with :func:`validate_csrf`.
-    The rest is Flask-WTF 1.2's ``protect`` as it is: exemptions, the methods checked,
-    the strict referrer over HTTPS."""
+    """Flask-WTF's protection of every POST, checking tokens with :func:`validate_csrf`
+    and giving templates :func:`csrf_token`. The rest is Flask-WTF 1.2's ``protect`` as
+    it is: exemptions, the methods checked, the strict referrer over HTTPS."""
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        # Templates make the token with csrf_token(). Flask-WTF offers its own maker as a
+        # global and through a context processor, which outranks globals: a later one of
+        # ours outranks it in turn.
+        app.jinja_env.globals["csrf_token"] = csrf_token
+        app.context_processor(lambda: {"csrf_token": csrf_token})
 
     def protect(self, apply_exemptions: bool = False) -> None:
         if apply_exemptions and (not request.endpoint or self._is_exempt()):
