@@ -8,7 +8,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
-from conftest import ARTICLE
+from helpers import ARTICLE
 from servers import Visitor
 
 

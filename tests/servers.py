@@ -16,6 +16,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from helpers import hidden_fields
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -110,11 +112,10 @@ class Visitor:
     def form_fields(self, url: str) -> dict:
         """The hidden fields of the comment form on the page at ``url``."""
         _, _, html = self.get(url)
-        return {name: re.search(rf'name="{name}" value="([^"]+)"', html).group(1)
-                for name in ("csrf_token", "ts")}
+        return hidden_fields(html)
 
     def token(self, url: str) -> str:
-        """The CSRF token of the form on the page at ``url``."""
+        """The CSRF token of the admin form on the page at ``url``."""
         status, _, html = self.get(url)
         match = re.search(r'name="csrf_token" value="([^"]+)"', html)
         assert match, f"no form at {url} ({status})"

@@ -10,11 +10,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Comment, ModerationEntry, Status
 
-from conftest import ADMIN_NAME, ARTICLE, HTMX, add_comment, make_config
+from helpers import ADMIN_NAME, ARTICLE, HTMX, add_comment
 
 ACTIONS = ["approve", "unapprove", "spam", "trash", "restore", "delete"]
 ADMIN_SECRET = "rahasia-admin@example.com"
@@ -122,11 +121,9 @@ def test_session_is_rotated_on_login(client, auth):
     assert other.get("/admin/").status_code == 302
 
 
-def test_sixth_failed_login_in_five_minutes_is_429(tmp_path):
-    app = create_app(make_config(tmp_path, RATELIMIT_ENABLED=True))
-    with app.app_context():
-        db.create_all()
-    from conftest import AuthActions, create_admin_account
+def test_sixth_failed_login_in_five_minutes_is_429(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=True)
+    from helpers import AuthActions, create_admin_account
 
     create_admin_account(app)
     auth = AuthActions(app.test_client())

@@ -8,7 +8,7 @@ import pytest
 from webapp import create_app
 from webapp.content import CONTENT_DIR, parse_article
 
-from conftest import ARTICLE, HTMX, make_config
+from helpers import ARTICLE, HTMX, make_config
 
 # The article as the product's owner gave it, kept beside the tests.
 SEED = Path(__file__).resolve().parent / "reference" / "seed-article.txt"

@@ -7,21 +7,18 @@ import pytest
 from webapp.models import Status
 
 from a11y import violations
-from conftest import ADMIN_NAME, ADMIN_PASSWORD, ARTICLE, add_comment, create_admin_account
-from test_admin import status_of
+from helpers import (
+    ADMIN_NAME,
+    ARTICLE,
+    LOGIN_WITH_NEXT,
+    add_comment,
+    create_admin_account,
+    log_in,
+    status_of,
+)
 
 pytestmark = pytest.mark.browser
 
-LOGIN_WITH_NEXT = re.compile(r".*/admin/login\?next=")
-
-
-def log_in(page):
-    page.goto("/admin/")
-    page.wait_for_url(LOGIN_WITH_NEXT)
-    page.get_by_label("Nama").fill(ADMIN_NAME)
-    page.get_by_label("Kata sandi").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url("**/admin/")
 
 
 def test_moderate_a_queue(app, page_factory, javascript):

@@ -3,7 +3,7 @@
 import pytest
 
 from a11y import violations
-from conftest import ARTICLE
+from helpers import ARTICLE
 
 pytestmark = pytest.mark.browser
 

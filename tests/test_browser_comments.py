@@ -7,14 +7,14 @@ from webapp.extensions import db
 from webapp.models import Comment
 
 from a11y import violations
-from conftest import ARTICLE, add_comment, make_config
+from helpers import ARTICLE, add_comment
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def app_config(tmp_path):
-    return make_config(tmp_path, WARTA_MODERATION="none")
+def app_config() -> dict:
+    return {"WARTA_MODERATION": "none"}
 
 
 def fill(page, scope="#commentform", comment="Tulisan yang bagus.", author="Ani",

@@ -2,11 +2,10 @@
 the admin queue no script runs and no dialog opens; the hostile text reads as text."""
 
 import pytest
-from test_browser_admin import log_in
 
 from webapp.models import Status
 
-from conftest import ARTICLE, add_comment, create_admin_account
+from helpers import ARTICLE, add_comment, create_admin_account, log_in
 
 pytestmark = pytest.mark.browser
 

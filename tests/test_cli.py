@@ -17,7 +17,7 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Admin, Comment, Status
 
-from conftest import ADMIN_NAME, AuthActions, add_comment, create_admin_account, make_config
+from helpers import ADMIN_NAME, AuthActions, add_comment, create_admin_account, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,7 +154,7 @@ def test_purge_personal_clears_old_addresses_and_keeps_the_policy_working(app, c
 
     from webapp.timeutil import utcnow
 
-    from test_comments import post
+    from helpers import post
 
     post(client, email="lama@example.com", comment="Komentar lama")  # first time: held
     with app.app_context():

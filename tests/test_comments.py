@@ -7,39 +7,17 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
-from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Comment, Status
 from webapp.timeutil import utcnow
 
-from conftest import ARTICLE, HTMX, add_comment, csrf_token_from, make_config
-
-POST_URL = f"/articles/{ARTICLE}/comments"
-
-
-def form_fields(client, path=f"/articles/{ARTICLE}") -> dict:
-    html = client.get(path).get_data(as_text=True)
-    ts = re.search(r'name="ts" value="([^"]+)"', html).group(1)
-    return {"csrf_token": csrf_token_from(html), "ts": ts}
-
-
-def post(client, htmx=False, **fields):
-    data = {**form_fields(client), "comment": "Analisis yang bagus.", "author": "Ani",
-            "email": "ani@example.com"}
-    data.update(fields)
-    return client.post(POST_URL, data=data, headers=HTMX if htmx else {})
-
-
-def stored(app) -> list[Comment]:
-    with app.app_context():
-        return list(db.session.scalars(select(Comment).order_by(Comment.id)))
+from helpers import ARTICLE, HTMX, POST_URL, add_comment, form_fields, hidden_fields, post, stored
 
 
 @pytest.fixture
-def app_config(tmp_path):
-    return make_config(tmp_path, WARTA_MODERATION="none")
+def app_config() -> dict:
+    return {"WARTA_MODERATION": "none"}
 
 
 # -- posting ---------------------------------------------------------------------------
@@ -132,45 +110,14 @@ def test_duplicate_comment_is_refused(app, client):
     assert len(stored(app)) == 1
 
 
-def test_missing_csrf_token_keeps_the_text(app, client):
-    for htmx in (True, False):
-        response = client.post(POST_URL, data={"comment": "Teks panjang saya", "author": "Ani",
-                                               "email": "ani@example.com"},
-                               headers=HTMX if htmx else {})
-        html = response.get_data(as_text=True)
-        assert response.status_code == 400
-        assert "Teks panjang saya</textarea>" in html
-        assert "Sesi Anda kedaluwarsa" in html
-        assert csrf_token_from(html)
-    assert stored(app) == []
-
-
-def test_over_https_a_post_needs_a_referrer_from_this_site(app, client):
-    """Flask-WTF's strict referrer check holds with Warta's token check in its place."""
-    https = {"base_url": "https://localhost"}
-    data = {**form_fields(client), "comment": "Lewat HTTPS", "author": "Ani",
-            "email": "ani@example.com"}
-    for headers in ({}, {"Referer": "https://elsewhere.example/page"}):
-        response = client.post(POST_URL, data=data, headers=headers, **https)
-        assert response.status_code == 400
-        assert "Lewat HTTPS</textarea>" in response.get_data(as_text=True)
-    assert stored(app) == []
-    response = client.post(POST_URL, data=data, headers={"Referer": f"https://localhost/articles/{ARTICLE}"},
-                           **https)
-    assert response.status_code == 303
-    assert [c.body for c in stored(app)] == ["Lewat HTTPS"]
-
-
 def test_oversized_body_is_413_with_a_message(client):
     response = client.post(POST_URL, data={"comment": "x" * 300_000}, headers=HTMX)
     assert response.status_code == 413
     assert "Komentar paling banyak 5000 karakter" in response.get_data(as_text=True)
 
 
-def test_rate_limit_is_429_with_retry_after_and_the_text_kept(tmp_path):
-    app = create_app(make_config(tmp_path, RATELIMIT_ENABLED=True, WARTA_COMMENT_RATE_LIMIT="2 per minute"))
-    with app.app_context():
-        db.create_all()
+def test_rate_limit_is_429_with_retry_after_and_the_text_kept(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=True, WARTA_COMMENT_RATE_LIMIT="2 per minute")
     client = app.test_client()
     assert post(client, comment="satu").status_code == 303
     assert post(client, comment="dua").status_code == 303
@@ -249,10 +196,8 @@ def test_own_held_threads_and_placeholders_take_their_place_across_pages(app, cl
 # -- moderation policy as the commenter sees it --------------------------------------
 
 
-def test_first_time_commenter_is_held_and_sees_it_alone(tmp_path):
-    app = create_app(make_config(tmp_path))  # default policy: first-time
-    with app.app_context():
-        db.create_all()
+def test_first_time_commenter_is_held_and_sees_it_alone(app_factory):
+    app = app_factory()  # default policy: first-time
     author, stranger = app.test_client(), app.test_client()
     response = post(author, htmx=True, comment="Komentar pertama saya")
     assert "Komentar Anda sedang menunggu moderasi." in response.get_data(as_text=True)
@@ -271,11 +216,8 @@ def test_first_time_commenter_is_held_and_sees_it_alone(tmp_path):
     assert stored(app)[-1].status == Status.APPROVED
 
 
-def test_spam_traps_hold_without_telling_the_sender(tmp_path):
-    app = create_app(make_config(tmp_path, WARTA_MIN_FILL_SECONDS=3, WARTA_MODERATION="none",
-                                 WARTA_BLOCKLIST="kasino, pinjol"))
-    with app.app_context():
-        db.create_all()
+def test_spam_traps_hold_without_telling_the_sender(app_factory):
+    app = app_factory(WARTA_MIN_FILL_SECONDS=3, WARTA_MODERATION="none", WARTA_BLOCKLIST="kasino, pinjol")
     client = app.test_client()
     html = post(client, htmx=True, comment="cepat sekali").get_data(as_text=True)
     assert "menunggu moderasi" in html
@@ -291,10 +233,41 @@ def test_spam_traps_hold_without_telling_the_sender(tmp_path):
     ]
 
 
-def test_forged_form_timestamp_is_held(tmp_path):
-    app = create_app(make_config(tmp_path, WARTA_MIN_FILL_SECONDS=3, WARTA_MODERATION="none"))
-    with app.app_context():
-        db.create_all()
+def test_the_fill_time_counts_from_the_public_page(app_factory, fixed_clock):
+    """Everyone gets the same page, with the second it was rendered in: a post sent at
+    once is held, one sent a few seconds later is not, and a form a day old is held."""
+    app = app_factory(WARTA_MIN_FILL_SECONDS=3, WARTA_MODERATION="none")
+    client = app.test_client()
+    fields = form_fields(client)
+    assert post(client, comment="seketika", ts=fields["ts"]).status_code == 303
+    fixed_clock.advance(4)
+    post(client, comment="setelah membaca", ts=fields["ts"])
+    fixed_clock.advance(25 * 60 * 60)
+    post(client, comment="formulir kemarin", ts=fields["ts"])
+    assert [(c.body, c.status, c.hold_reason) for c in stored(app)] == [
+        ("seketika", Status.PENDING, "too-fast"),
+        ("setelah membaca", Status.APPROVED, ""),
+        ("formulir kemarin", Status.PENDING, "stale-form"),
+    ]
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_fixing_a_typo_keeps_the_time_the_form_was_first_shown(app_factory, fixed_clock, htmx):
+    app = app_factory(WARTA_MIN_FILL_SECONDS=3, WARTA_MODERATION="none")
+    client = app.test_client()
+    first = form_fields(client)["ts"]
+    fixed_clock.advance(10)
+    response = post(client, htmx=htmx, ts=first, email="bukan-alamat")
+    assert response.status_code == 422
+    shown_again = hidden_fields(response.get_data(as_text=True))["ts"]
+    assert shown_again == first
+    fixed_clock.advance(1)  # corrected and sent again at once
+    assert post(client, htmx=htmx, ts=shown_again).status_code in (200, 303)
+    assert stored(app)[0].status == Status.APPROVED
+
+
+def test_forged_form_timestamp_is_held(app_factory):
+    app = app_factory(WARTA_MIN_FILL_SECONDS=3, WARTA_MODERATION="none")
     post(app.test_client(), ts="forged")
     assert stored(app)[0].hold_reason == "no-timestamp"
 
@@ -349,13 +322,13 @@ def test_reply_form_in_both_shapes(app, client):
     html = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "HX-Request" in fragment.headers["Vary"]
     assert html.startswith(f'<li id="reply-slot-{parent}" class="reply-slot">')
-    assert f'<input type="hidden" name="parent" value="{parent}">' in html
+    assert hidden_fields(html, f"reply-{parent}-commentform")["parent"] == str(parent)
     assert "Balas ke Ani" in html and "data-cancel-reply" in html
     plain = client.get(url)
     assert plain.status_code == 303
     assert plain.headers["Location"] == f"/articles/{ARTICLE}?replytocom={parent}#respond"
     page = client.get(plain.headers["Location"]).get_data(as_text=True)
-    assert "Balas ke Ani" in page and f'name="parent" value="{parent}"' in page
+    assert "Balas ke Ani" in page and hidden_fields(page)["parent"] == str(parent)
     for missing in (parent + 100, add_comment(app, status=Status.SPAM)):
         assert client.get(f"/articles/{ARTICLE}/comments/{missing}/reply", headers=HTMX).status_code == 404
 

@@ -15,8 +15,7 @@ from webapp.extensions import db
 from webapp.forms import has_visible
 from webapp.text import clean_text
 
-from conftest import ARTICLE, make_config
-from test_comments import form_fields
+from helpers import ARTICLE, form_fields, make_config
 
 ALLOWED = {"p": set(), "br": set(), "a": {"href", "rel"}}
 EMAIL = "rahasia.properti@example.com"

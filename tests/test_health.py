@@ -4,7 +4,7 @@ import pytest
 
 from webapp import create_app
 
-from conftest import make_config
+from helpers import make_config
 
 
 def test_healthz_ok(client):

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 import redis
 
-from conftest import ARTICLE
+from helpers import ARTICLE
 from servers import ROOT, Gunicorn, Visitor
 
 pytestmark = pytest.mark.postgres

@@ -5,8 +5,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Comment, Status
 
-from conftest import ARTICLE, HTMX
-from test_comments import post
+from helpers import ARTICLE, HTMX, post
 
 SEEDED = ["rahasia.ani@example.com", "Budi.Private@Example.org", "citra+tag@mail.example.net"]
 

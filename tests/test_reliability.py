@@ -12,9 +12,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from load import CommentLoad
 
-from conftest import ARTICLE
+from helpers import ARTICLE
+from load import CommentLoad
 from servers import ROOT, Gunicorn, Visitor
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -1,17 +1,15 @@
 """Warta: a news article with its discussion."""
 
 import os
-from contextlib import contextmanager
-from functools import cached_property, partial, wraps
+from functools import partial
 from pathlib import Path
 
-from babel import Locale
 from flask import Flask, request
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as default_config
-from . import content, sessions
+from . import content, origin
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -19,21 +17,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 class Warta(Flask):
-    """Flask, with static files under versioned URLs cached for good, and without asking
-    again on every request whether each hook and view is a coroutine function."""
-
-    @cached_property
-    def sync_functions(self) -> dict:
-        return {}
-
-    def ensure_sync(self, func):
-        try:
-            return self.sync_functions[func]
-        except KeyError:
-            if len(self.sync_functions) > 1000:  # functions made per request, if ever
-                self.sync_functions.clear()
-            sync = self.sync_functions[func] = super().ensure_sync(func)
-            return sync
+    """Flask, with static files under versioned URLs cached for good (Flask documents
+    ``send_static_file`` as the place to change how static files are sent)."""
 
     def send_static_file(self, filename: str):
         response = super().send_static_file(filename)
@@ -42,20 +27,22 @@ class Warta(Flask):
         return response
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Create the app: defaults, then ``instance/config.py``, then ``WARTA_*``
-    environment variables, then ``test_config``."""
+    environment variables. Under tests: the defaults, then ``test_config`` alone, so
+    that neither a developer's instance folder nor their shell changes a test."""
     app = Warta(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=instance_path or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
         instance_relative_config=True,
     )
     app.config.from_object(default_config)
-    app.config.from_pyfile("config.py", silent=True)
-    default_config.load_environment(app.config, os.environ)
-    if test_config is not None:
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        default_config.load_environment(app.config, os.environ)
+    else:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     finish_config(app)
@@ -70,31 +57,20 @@ def create_app(test_config: dict | None = None) -> Flask:
             synchronous = app.config["WARTA_SQLITE_SYNCHRONOUS"]
             event.listen(db.engine, "connect", partial(set_sqlite_pragmas, synchronous=synchronous))
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    with hooks_for_writes_only(app):
-        csrf.init_app(app)
-        limiter.init_app(app)
-        # Warta sets no default or application-wide limits: the limited views check
-        # their limits in their decorators, so this hook has nothing to do at all.
-        hooks = app.before_request_funcs.get(None, [])
-        if limiter._check_request_limit in hooks:  # absent when rate limits are off
-            hooks.remove(limiter._check_request_limit)
-    # Only admin pages need current_user; readers' pages never load it (see admin.py).
+    origin.init_app(app)  # before CSRFProtect: a cross-site post is refused as such
+    csrf.init_app(app)
+    limiter.init_app(app)
+    # Only admin templates use current_user; they get it from the admin blueprint.
     login_manager.init_app(app, add_context_processor=False)
-    # Warta never sets Flask-Login's remember-me cookie, so its after-request hook has
-    # nothing to do; it would only touch the session on every response, which makes
-    # Flask add "Vary: Cookie" to public ones (section fragments, the feed, icons).
-    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
-    app.session_interface = sessions.CachedSerializerSessionInterface()
-    locale = Locale.parse(app.config["WARTA_LOCALE"])  # parsed once, not per request
-    babel.init_app(app, locale_selector=lambda: locale)
+    babel.init_app(app, locale_selector=lambda: app.config["WARTA_LOCALE"])
 
     content_dir = app.config["WARTA_CONTENT_DIR"] or content.CONTENT_DIR
     app.extensions["warta.articles"] = content.load_articles(Path(content_dir))
 
-    from . import admin, articles, auth, cache, cli, comments, errors, health, security, views
+    from . import admin, articles, auth, cache, cli, comments, errors, health, security, templating
 
     cache.init_app(app)
-    views.init_app(app)
+    templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -104,34 +80,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     return app
-
-
-WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-@contextmanager
-def hooks_for_writes_only(app: Flask):
-    """Make the request hooks that extensions register inside the block run only for
-    requests that can change something. CSRF checks and rate limits (Warta limits only
-    posts) have nothing to do on a GET; skipped, they leave a cached page about a tenth
-    faster."""
-    kinds = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
-    before = [list(kind.get(None, [])) for kind in kinds]
-    yield
-    for kind, earlier in zip(kinds, before, strict=True):
-        kind[None] = [f if f in earlier else for_writes_only(f) for f in kind.get(None, [])]
-
-
-def for_writes_only(hook):
-    @wraps(hook)
-    def run(*args):
-        if request.method in WRITES:
-            return hook(*args)
-        # before_request: None lets the request go on; after_request: the response
-        # unchanged; teardown_request: the return value is ignored.
-        return args[0] if args else None
-
-    return run
 
 
 def finish_config(app: Flask) -> None:

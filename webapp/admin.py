@@ -9,14 +9,17 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, or_, select
 
 from .auth import safe_next
-from .discussion import page_number
-from .extensions import db
+from .discussion import MAX_PAGE, page_number
+from .errors import error_page
+from .extensions import db, login_manager
 from .htmx import announce, is_htmx, render_shape, render_varying
 from .models import Comment, ModerationEntry, Status
 from .moderation import ACTIONS, actions_for, allowed, apply, mask_email
+from .numbers import parse_number
 from .pages import personal
 from .text import clean_line
 
@@ -31,6 +34,14 @@ TABS = [Status.PENDING, Status.APPROVED, Status.SPAM, Status.TRASH]
 @login_required
 def require_login():
     """Every admin route refuses anyone not logged in (Flask-Login answers for us)."""
+
+
+@bp.errorhandler(CSRFError)
+def stale_form(error: CSRFError):
+    """A form without its token or with an old one: an expired session logs in again."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return error_page(error, _("This form has expired. Reload the page and try again."))
 
 
 @bp.context_processor
@@ -113,6 +124,7 @@ def hold_reason_label(reason: str) -> str:
         "moderation-all": _("every comment is moderated"),
         "too-fast": _("form sent too fast"),
         "no-timestamp": _("form without its timestamp"),
+        "stale-form": _("form shown more than a day before"),
         "links": _("too many links"),
         "honeypot": _("hidden field filled in"),
         "blocklist": _("blocked word"),
@@ -173,8 +185,8 @@ def form_filters() -> tuple[str, str, int]:
     status = request.form.get("status", Status.PENDING)
     status = status if status in TABS else Status.PENDING
     query = clean_line(request.form.get("q", ""))[:200]
-    raw_page = request.form.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    page = parse_number(request.form.get("page")) or 1
+    page = page if page <= MAX_PAGE else 1
     return status, query, page
 
 
@@ -230,7 +242,7 @@ def bulk():
     action = request.form.get("action", "")
     if action not in ACTIONS:
         abort(422)
-    ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit() and int(i) < 2**31})
+    ids = sorted({i for raw in request.form.getlist("ids") if (i := parse_number(raw))})
     if not ids or len(ids) > 500:
         abort(422)
     comments = db.session.scalars(select(Comment).where(Comment.id.in_(ids))).all()

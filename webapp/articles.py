@@ -1,19 +1,12 @@
 """Readers: the article page and its sections."""
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from .content import Article, Section
-from .htmx import is_htmx
-from .pages import cached_response, render_article
-from .views import static_url, ui_locale
+from .htmx import is_htmx, vary
+from .numbers import parse_number
+from .pages import render_article, shared
+from .templating import static_url, ui_locale
 
 bp = Blueprint("articles", __name__)
 
@@ -34,19 +27,6 @@ def get_section(article: Article, number: int) -> Section:
     return section
 
 
-def query(name: str) -> str:
-    """A query parameter, or "" when absent. (Werkzeug's ``args.get`` answers a missing
-    name by raising and catching an HTTP exception, and most views have none.)"""
-    args = request.args
-    return args[name] if name in args else ""  # noqa: SIM401 (the point)
-
-
-def reply_target() -> int | None:
-    """The comment named by ``?replytocom=`` (the form's no-JavaScript reply link)."""
-    raw = query("replytocom")
-    return int(raw) if raw.isdigit() and int(raw) < 2**31 else None
-
-
 @bp.get("/")
 def home():
     """Send readers to the home article."""
@@ -63,9 +43,10 @@ def favicon():
 def show(slug: str):
     """The article: headline, lede, sections collapsed (all open with ``?sections=all``)."""
     article = get_article(slug)
-    everything = query("sections") == "all"
+    everything = request.args.get("sections") == "all"
     open_sections = {s.number for s in article.sections} if everything else set()
-    return render_article(article, open_sections, reply_to_id=reply_target())
+    reply_to = parse_number(request.args.get("replytocom"))
+    return render_article(article, open_sections, reply_to_id=reply_to)
 
 
 @bp.get("/articles/<slug>/sections/<int(max=999):number>")
@@ -74,16 +55,10 @@ def section(slug: str, number: int):
     article = get_article(slug)
     section = get_section(article, number)
     if not is_htmx():
-        return render_article(article, {number})
-    locale = ui_locale()
-    return cached_response(
-        f"{article.etag}-{number}-{locale}",
-        ("section", slug, number, locale),
+        return vary(render_article(article, {number}), "HX-Request")
+    response = shared(
+        ("section", slug, article.etag, number, ui_locale()),
         lambda: render_template("_section_body.html", article=article, section=section),
-        # The text changes only with the content file: shared caches may keep it an hour.
-        {
-            "Last-Modified": article.last_modified,
-            "Cache-Control": "public, max-age=3600",
-            "Vary": "HX-Request",
-        },
     )
+    response.last_modified = article.modified
+    return vary(response, "HX-Request")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
@@ -18,6 +19,7 @@ from wtforms.validators import DataRequired, Length
 from .extensions import db, limiter, login_manager
 from .htmx import client_redirect, is_htmx, render_varying
 from .models import Admin
+from .pages import personal
 from .text import clean_line
 from .timeutil import utcnow
 
@@ -127,9 +129,21 @@ def login():
             return redirect(next_url, 303)
         form.password.errors = [_("That name and password do not match an admin.")]
     status = 422 if request.method == "POST" else 200
-    response = render_varying("login.html", status, form=form, next_url=next_url)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return login_page(form, next_url, status)
+
+
+def login_page(form: LoginForm, next_url: str, status: int, notice: str = ""):
+    response = render_varying("login.html", status, form=form, next_url=next_url, notice=notice)
+    return personal(response)
+
+
+@bp.errorhandler(CSRFError)
+def stale_login_form(error: CSRFError):
+    """The login form without its token or with an old one: shown again, name kept."""
+    form = LoginForm()
+    form.password.data = ""
+    notice = _("The login form had expired. Please enter your password again.")
+    return login_page(form, safe_next(request.values.get("next")), 400, notice)
 
 
 @bp.post("/logout")

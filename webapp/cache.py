@@ -3,10 +3,9 @@
 Each article has a version. Any commit that changes what readers of it see (adds,
 changes or deletes a comment that is or was approved) moves the version on: SQLAlchemy
 hooks note the change when the ORM session flushes it and apply it after the commit, so
-no change made through the session can forget. The one write that bypasses the session,
-a new comment inserted by statement (the hot path), calls ``comment_stored``. Workers
-keep what they rendered under the version it was rendered for; a reader who meets a new
-version gets a fresh render.
+no change made through the session can forget. Every write goes through the session.
+Workers keep what they rendered under the version it was rendered for; a reader who
+meets a new version gets a fresh render.
 
 The versions live where every worker sees them: in a file per article under
 ``instance/cache/`` on one machine, or in Redis (``WARTA_CACHE_STORAGE_URI``) when
@@ -25,7 +24,7 @@ from flask import Flask, current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .models import Comment, Status, StoredComment
+from .models import Comment, Status
 
 
 class FileVersions:
@@ -76,21 +75,29 @@ class RedisVersions:
 
 
 class RenderCache:
-    """A small per-worker LRU of rendered text."""
+    """A small per-worker LRU of rendered text and of figures per discussion version."""
 
     def __init__(self, size: int = 256):
         self.size = size
-        self.items: OrderedDict[tuple, str] = OrderedDict()
+        self.items: OrderedDict[tuple, object] = OrderedDict()
         self.lock = Lock()
 
-    def get(self, key: tuple) -> str | None:
+    def get(self, key: tuple):
         with self.lock:
             value = self.items.get(key)
             if value is not None:
                 self.items.move_to_end(key)
             return value
 
-    def put(self, key: tuple, value: str) -> None:
+    def get_or_render(self, key: tuple, render):
+        """The value kept under ``key``, made by ``render()`` when missing."""
+        value = self.get(key)
+        if value is None:
+            value = render()
+            self.put(key, value)
+        return value
+
+    def put(self, key: tuple, value) -> None:
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
@@ -132,13 +139,6 @@ def _collect_changed_articles(session: Session, flush_context, instances) -> Non
     for item in session.deleted:
         if isinstance(item, Comment) and item.article_slug:
             changed.add(item.article_slug)
-
-
-def comment_stored(comment: StoredComment) -> None:
-    """A comment inserted by statement, outside the ORM session (whose hooks below see
-    only objects): readers' pages change at once if it was approved on arrival."""
-    if comment.status == Status.APPROVED:
-        versions().bump(comment.article_slug)
 
 
 def _bump_changed_articles(session: Session) -> None:

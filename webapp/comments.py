@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Connection, select
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
+from . import signing, visitor
 from .articles import get_article
-from .cache import article_version, comment_stored
+from .cache import article_version
 from .content import Article
-from .discussion import (
-    find_parent,
-    new_form,
-    own_comment_ids,
-    page_number,
-    remember_own_comment,
-    roots_before,
-    roots_before_new,
-)
-from .extensions import client_address, db, limiter
-from .forms import CommentForm, fill_seconds, form_timestamp
+from .discussion import find_parent, page_number, page_of, reply_view, visible_count
+from .extensions import client_address, csrf, db, limiter
+from .forms import CommentForm
 from .htmx import announce, is_htmx, render_varying
-from .models import (
-    ADDRESS_HISTORY,
-    INSERT_COMMENT,
-    Comment,
-    Status,
-    StoredComment,
-    approved_count,
-)
-from .pages import cached_response, personal, render_article, shared_comment_page
-from .policy import Decision, Rules, Submission, decide, email_key, truncate_ip
+from .models import ADDRESS_HISTORY, Comment, Status
+from .origin import CrossOriginRequest
+from .pages import comment_page, new_form, personal, render_article, shared
+from .policy import Decision, Rules, Submission, decide, truncate_ip
+from .signing import email_key
+from .templating import ui_locale
 from .threads import present
-from .timeutil import utcnow
-from .views import ui_locale
 
 bp = Blueprint("comments", __name__)
 
@@ -57,7 +36,7 @@ def index(slug: str):
     page = page_number(request.args.get("page"))
     if not is_htmx():
         return render_article(article, set(), page=page)
-    return shared_comment_page(article, page)
+    return comment_page(article, page)
 
 
 @bp.get("/articles/<slug>/comments/<int(max=2147483647):comment_id>/reply")
@@ -71,13 +50,8 @@ def reply(slug: str, comment_id: int):
         return redirect(
             url_for("articles.show", slug=slug, replytocom=comment_id, _anchor="respond"), 303
         )
-    form = new_form(parent)
-    form.ts.data = form_timestamp()
     response = render_varying(
-        "_reply_slot.html",
-        article=article,
-        form=form,
-        reply_to=present(parent, current_app.config["WARTA_THREAD_DEPTH"]),
+        "_reply_slot.html", article=article, form=new_form(parent), reply_to=reply_view(parent)
     )
     return personal(response)
 
@@ -99,86 +73,41 @@ def rules() -> Rules:
     )
 
 
-def commenter_key(email: str) -> str:
-    return email_key(current_app.config["SECRET_KEY"], email)
-
-
-def address_history(
-    connection: Connection, slug: str, email_hash: str, text: str
-) -> tuple[bool, bool]:
+def address_history(slug: str, email_hash: str, text: str) -> tuple[bool, bool]:
     """Has this address an approved comment (anywhere), and has it just said exactly
     this on this article (among its latest comments there, trashed ones aside)?"""
     parameters = {"slug": slug, "email_hash": email_hash, "window": DUPLICATE_WINDOW, "body": text}
-    approved_before, repeated = connection.execute(ADDRESS_HISTORY, parameters).one()
+    approved_before, repeated = db.session.execute(ADDRESS_HISTORY, parameters).one()
     return bool(approved_before), bool(repeated)
 
 
-def store_comment(
-    connection: Connection,
-    slug: str,
-    form: CommentForm,
-    parent: Comment | None,
-    email_hash: str,
-    approved_before: bool,
-) -> StoredComment:
-    """Decide the comment's fate and store it, by statement on ``connection``."""
+def reply_parent(parent: Comment | None) -> Comment | None:
+    """Where a reply goes: past the deepest level it joins its parent's level (as
+    WordPress does)."""
     depth_limit = current_app.config["WARTA_THREAD_DEPTH"]
     if parent is not None and parent.depth + 1 >= depth_limit and parent.parent_id:
-        # Past the deepest level a reply joins its parent's level (as WordPress does).
-        parent = db.session.get(Comment, parent.parent_id)
-    decision: Decision = decide(
-        rules(),
-        Submission(
-            body=form.comment.data,
-            author=form.author.data,
-            url=form.url.data or "",
-            honeypot=form.fax.data or "",
-            fill_seconds=fill_seconds(form.ts.data),
-            has_approved_before=approved_before,
-        ),
-    )
-    now = utcnow()
-    row = {
-        "article_slug": slug,
-        "parent_id": parent.id if parent else None,
-        "thread_id": parent.root_id if parent else None,
-        "depth": parent.depth + 1 if parent else 0,
-        "author": form.author.data,
-        "email": form.email.data,
-        "email_hash": email_hash,
-        "url": form.url.data or "",
-        "body": form.comment.data,
-        "status": decision.status,
-        "hold_reason": decision.hold_reason,
-        "ip": truncate_ip(client_address()),
-        "created_at": now,
-        "updated_at": now,
-    }
-    result = connection.execute(INSERT_COMMENT, row)
-    return StoredComment(
-        id=result.inserted_primary_key[0],
+        return db.session.get(Comment, parent.parent_id)
+    return parent
+
+
+def new_comment(
+    slug: str, form: CommentForm, parent: Comment | None, decision: Decision, email_hash: str
+) -> Comment:
+    """The comment as it will be stored."""
+    return Comment(
         article_slug=slug,
-        parent_id=row["parent_id"],
-        thread_id=row["thread_id"],
-        depth=row["depth"],
-        author=row["author"],
-        url=row["url"],
-        body=row["body"],
-        status=row["status"],
-        created_at=now,
+        parent_id=parent.id if parent else None,
+        thread_id=parent.root_id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author=form.author.data,
+        email=form.email.data,
+        email_hash=email_hash,
+        url=form.url.data or "",
+        body=form.comment.data,
+        status=decision.status,
+        hold_reason=decision.hold_reason,
+        ip=truncate_ip(client_address()),
     )
-
-
-def keep_commenter(form: CommentForm) -> None:
-    """Remember (or forget) this browser's name, email and website."""
-    if form.remember.data:
-        session["commenter"] = {
-            "author": form.author.data,
-            "email": form.email.data,
-            "url": form.url.data or "",
-        }
-    else:
-        session.pop("commenter", None)
 
 
 def posted_inline() -> bool:
@@ -189,99 +118,159 @@ def posted_inline() -> bool:
 def form_problem(
     article: Article, form: CommentForm, status: int, notice: str = "", inline: bool | None = None
 ):
-    """The form again with its errors and everything typed, as a fragment or a page."""
+    """The form again with its errors and everything typed, as a fragment or a page.
+    The form keeps the time it was first shown, so that fixing a typo is not fast."""
     parent = find_parent(article.slug, form.parent_value)
-    if is_htmx():
-        form.ts.data = form_timestamp()
-        inline = (posted_inline() if inline is None else inline) and parent is not None
-        response = render_varying(
-            "_reply_slot.html" if inline else "_comment_form.html",
-            status,
-            article=article,
+    if signing.fill_seconds(form.ts.data) is None:
+        form.ts.data = signing.form_timestamp()
+    if not is_htmx():
+        response = render_article(
+            article,
+            set(),
+            reply_to_id=parent and parent.id,
             form=form,
             notice=notice,
-            inline=inline,
-            reply_to=parent and present(parent, current_app.config["WARTA_THREAD_DEPTH"]),
+            status=status,
         )
-        return personal(response)
-    return render_article(
-        article, set(), status, reply_to_id=parent and parent.id, form=form, notice=notice
+        return response
+    inline = (posted_inline() if inline is None else inline) and parent is not None
+    response = render_varying(
+        "_reply_slot.html" if inline else "_comment_form.html",
+        status,
+        article=article,
+        form=form,
+        notice=notice,
+        inline=inline,
+        reply_to=reply_view(parent),
     )
+    return personal(response)
 
 
 @bp.post("/articles/<slug>/comments")
+@csrf.exempt  # the public form carries no token: the origin check protects it
 @limiter.limit(comment_rate_limit)
 def create(slug: str):
     """Post a comment: validate, decide, store, then show it in place."""
     article = get_article(slug)
-    form = CommentForm(meta={"csrf": False})  # CSRFProtect has checked the token already
+    form = CommentForm()
     if not form.validate():
         return form_problem(article, form, 422)
-    parent = None
-    if form.parent_value is not None:
-        parent = find_parent(slug, form.parent_value)
-        if parent is None:
-            form.parent.errors = [_("The comment you are replying to is not available.")]
-            return form_problem(article, form, 422)
-    email_hash = commenter_key(form.email.data)
-    # The check and the insert in one short transaction of their own: the ORM session's
-    # bookkeeping would cost a comment post about a tenth of its time.
-    with db.engine.begin() as connection:
-        approved_before, repeated = address_history(connection, slug, email_hash, form.comment.data)
-        comment = None
-        if not repeated:
-            comment = store_comment(connection, slug, form, parent, email_hash, approved_before)
-    if comment is None:
+    parent = find_parent(slug, form.parent_value)
+    if form.parent_value is not None and parent is None:
+        form.parent.errors = [_("The comment you are replying to is not available.")]
+        return form_problem(article, form, 422)
+    email_hash = email_key(current_app.config["SECRET_KEY"], form.email.data)
+    approved_before, repeated = address_history(slug, email_hash, form.comment.data)
+    if repeated:
         form.comment.errors = [_("You have already posted this comment.")]
         return form_problem(article, form, 422)
-    comment_stored(comment)
-    remember_own_comment(comment.id)
-    keep_commenter(form)
+    decision = decide(rules(), submission(form, approved_before))
+    comment = new_comment(slug, form, reply_parent(parent), decision, email_hash)
+    db.session.add(comment)
+    db.session.commit()
+    visitor.remember_own_comment(comment.id)
+    visitor.keep_commenter(
+        form.author.data, form.email.data, form.url.data or "", form.remember.data
+    )
+    return comment_posted(article, comment, parent)
+
+
+def submission(form: CommentForm, approved_before: bool) -> Submission:
+    return Submission(
+        body=form.comment.data,
+        author=form.author.data,
+        url=form.url.data or "",
+        honeypot=form.fax.data or "",
+        fill_seconds=signing.fill_seconds(form.ts.data),
+        has_approved_before=approved_before,
+    )
+
+
+def thanks(comment: Comment) -> str:
+    if comment.status == Status.APPROVED:
+        return _("Thank you. Your comment has been published.")
+    return _("Thank you. Your comment is awaiting moderation.")
+
+
+def comment_posted(article: Article, comment: Comment, requested_parent: Comment | None):
+    """Show the new comment: where it is for a plain post, in place for htmx."""
     if not is_htmx():
+        visitor.leave_notice(thanks(comment))
         return redirect(comment_url(comment), 303)
-    view = present(comment, current_app.config["WARTA_THREAD_DEPTH"], own=True)
-    form = new_form()
-    form.ts.data = form_timestamp()
+    own_ids = visitor.own_comment_ids()
     response = render_varying(
         "_comment_posted.html",
         article=article,
-        comment=view,
-        parent=parent and db.session.get(Comment, comment.parent_id),
-        inline=posted_inline() and parent is not None,
-        requested_parent=parent,
-        form=form,
+        comment=present(comment, current_app.config["WARTA_THREAD_DEPTH"], own=True),
+        parent=comment.parent_id and db.session.get(Comment, comment.parent_id),
+        inline=posted_inline() and requested_parent is not None,
+        requested_parent=requested_parent,
+        form=new_form(),
         reply_to=None,
-        comment_count=approved_count(slug),
+        thanks=thanks(comment),
+        comment_count=visible_count(article.slug, own_ids),
     )
     announce(response, "comments-changed")
     return personal(response)
 
 
-def comment_url(comment: StoredComment) -> str:
+def comment_url(comment: Comment) -> str:
     """Where a comment can be read: its page of threads, at its anchor."""
-    per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
-    if comment.parent_id is None:
-        earlier = roots_before_new(comment, own_comment_ids())
-    else:
-        earlier = roots_before(comment.article_slug, comment.root_id, own_comment_ids())
-    page = earlier // per_page + 1
+    page = page_of(comment, visitor.own_comment_ids())
     anchor = f"comment-{comment.id}"
     if page == 1:
         return url_for("articles.show", slug=comment.article_slug, _anchor=anchor)
     return url_for("comments.index", slug=comment.article_slug, page=page, _anchor=anchor)
 
 
+# -- refusals that keep what was typed -------------------------------------------------
+
+
+def refill_comment_form(error: HTTPException, notice: str):
+    """Answer a refused comment post with the form, refilled when the body was read."""
+    article = get_article(request.view_args["slug"])
+    readable = not isinstance(error, RequestEntityTooLarge)
+    form = CommentForm(formdata=request.form if readable else None)
+    inline = readable and posted_inline()
+    response = form_problem(article, form, error.code, notice, inline=inline)
+    return response
+
+
+@bp.errorhandler(CrossOriginRequest)
+def cross_origin(error: CrossOriginRequest):
+    return refill_comment_form(error, error.description)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    return refill_comment_form(
+        error, _("What you sent is too large. A comment has at most 5000 characters.")
+    )
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(error: TooManyRequests):
+    notice = _(
+        "You are posting too quickly. Please wait a minute, then send again: "
+        "your text is still here."
+    )
+    response = refill_comment_form(error, notice)
+    limit = getattr(error, "limit", None)
+    if limit is not None:
+        response.headers["Retry-After"] = str(limit.limit.get_expiry())
+    return response
+
+
+# -- the feed --------------------------------------------------------------------------
+
+
 @bp.get("/articles/<slug>/comments.atom")
 def feed(slug: str):
     """An Atom feed of the article's approved comments, newest first."""
     article = get_article(slug)
-    version = article_version(slug)
-    locale = ui_locale()
-    return cached_response(
-        f"{version}-{locale}",
-        ("feed", slug, locale, version),
+    return shared(
+        ("feed", slug, ui_locale(), article_version(slug)),
         lambda: render_feed(article),
-        {"Cache-Control": "public, no-cache"},
         mimetype="application/atom+xml",
     )
 

@@ -17,6 +17,9 @@ SESSION_COOKIE_SECURE = None  # None: Secure unless the app runs in debug mode
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
+# A session cookie is sent again only when its contents change: a response that sets
+# no cookie can be public.
+SESSION_REFRESH_EACH_REQUEST = False
 MAX_CONTENT_LENGTH = 256 * 1024
 MAX_FORM_MEMORY_SIZE = 128 * 1024
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -44,6 +47,8 @@ WARTA_LOGIN_RATE_LIMIT = "5 per 5 minutes"
 WARTA_CACHE_STORAGE_URI = None  # None: instance/cache/; file:///path, or redis://host:port/db
 WARTA_SQLITE_SYNCHRONOUS = "NORMAL"  # NORMAL | FULL (see README, "Durability")
 WARTA_TRUSTED_PROXIES = 0  # how many proxies in front set X-Forwarded-For
+WARTA_TRUSTED_ORIGINS: list[str] | str = []  # other origins whose forms may post here
+WARTA_SHARED_MAX_AGE = 1  # seconds a shared cache may keep a public response (s-maxage)
 
 
 def load_environment(config: dict, environ: Mapping[str, str]) -> None:

@@ -1,51 +1,21 @@
-"""The discussion as one visitor sees it: threads, counts, the form, their own comments."""
+"""The discussion under an article, read from the database: threads, counts, replies.
+Functions here take what they need to know of the visitor (their own comment ids) as
+values; the session is ``visitor``'s business."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, current_app, session
+from flask import abort, current_app
 from sqlalchemy import select
 
 from .cache import article_version, renders
-from .content import Article
 from .extensions import db
-from .forms import CommentForm, form_timestamp
-from .models import (
-    APPROVED_ROOTS,
-    OWN_WAITING,
-    ROOTS_BEFORE,
-    Comment,
-    Status,
-    StoredComment,
-    approved_count,
-    comments,
-)
-from .threads import build_threads, present
+from .models import OWN_WAITING, ROOTS_BEFORE, Comment, Status, approved_count, comments
+from .numbers import parse_number
+from .threads import CommentView, build_threads, present
 
-OWN_COMMENTS_KEPT = 50
-
-
-# -- what this visitor is allowed to see of their own ---------------------------------
-
-
-def own_comment_ids() -> set[int]:
-    """Ids of the comments this browser posted (kept in the signed session cookie)."""
-    return {int(i) for i in session.get("own_comments", []) if isinstance(i, int)}
-
-
-def remember_own_comment(comment_id: int) -> None:
-    kept = [i for i in session.get("own_comments", []) if isinstance(i, int)]
-    session["own_comments"] = (kept + [comment_id])[-OWN_COMMENTS_KEPT:]
-
-
-def remembered_commenter() -> dict[str, str]:
-    """Name, email and website this browser asked to keep, if any."""
-    saved = session.get("commenter")
-    return saved if isinstance(saved, dict) else {}
-
-
-# -- reading --------------------------------------------------------------------------
+MAX_PAGE = 100_000
 
 
 def placeholder_roots(slug: str) -> dict[int, datetime]:
@@ -111,31 +81,12 @@ def roots_before(slug: str, root_id: int, own_ids: set[int]) -> int:
     """How many top-level comments this visitor sees before the thread ``root_id``
     (the same choice as ``page_of_roots``, counted in one query)."""
     parameters = {"slug": slug, "root_id": root_id, "extra": list(extra_roots(slug, own_ids))}
-    return db.session.connection().execute(ROOTS_BEFORE, parameters).scalar_one()
+    return db.session.execute(ROOTS_BEFORE, parameters).scalar_one()
 
 
-def roots_before_new(comment: StoredComment, own_ids: set[int]) -> int:
-    """``roots_before`` for a thread just started, which comes after every other: the
-    approved threads and the placeholders, from figures kept per discussion version,
-    when the visitor has no other comment of their own to place (their first, usually);
-    the query otherwise."""
-    slug = comment.article_slug
-    if own_ids - {comment.id}:
-        return roots_before(slug, comment.id, own_ids)
-    key = ("approved-roots", slug, article_version(slug))
-    approved = renders().get(key)
-    if approved is None:
-        approved = db.session.connection().execute(APPROVED_ROOTS, {"slug": slug}).scalar_one()
-        renders().put(key, approved)
-    # The version is read after this comment's own commit: an approved one is counted.
-    itself = comment.status == Status.APPROVED
-    return approved - itself + len(placeholder_roots(slug))
-
-
-def page_of_threads(slug: str, page: int, own_ids: set[int] | None = None):
-    """The threads on one page of comments, and whether more pages follow."""
-    if own_ids is None:
-        own_ids = own_comment_ids()
+def page_of_threads(slug: str, page: int, own_ids: set[int]) -> tuple[list[CommentView], bool]:
+    """The threads on one page of comments as this visitor sees them, and whether more
+    pages follow."""
     per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
     roots, has_more = page_of_roots(slug, page, per_page, extra_roots(slug, own_ids))
     replies = []
@@ -149,47 +100,20 @@ def page_of_threads(slug: str, page: int, own_ids: set[int] | None = None):
     return threads, has_more
 
 
+def page_of(comment: Comment, own_ids: set[int]) -> int:
+    """The page of threads on which this visitor finds ``comment``."""
+    earlier = roots_before(comment.article_slug, comment.root_id, own_ids)
+    return earlier // current_app.config["WARTA_COMMENTS_PER_PAGE"] + 1
+
+
 def page_number(raw: str | None) -> int:
     """A page number from the query string, or 404 for anything that is not one."""
     if raw is None:
         return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+    page = parse_number(raw)
+    if page is None or not 1 <= page <= MAX_PAGE:
         abort(404)
-    return int(raw)
-
-
-def new_form(reply_to: Comment | None = None) -> CommentForm:
-    """An empty form (refilled from what this browser asked to keep)."""
-    form = CommentForm(formdata=None, data=remembered_commenter())
-    form.remember.data = bool(remembered_commenter())
-    form.parent.data = str(reply_to.id) if reply_to else ""
-    return form
-
-
-def discussion_context(
-    article: Article,
-    page: int = 1,
-    reply_to_id: int | None = None,
-    form: CommentForm | None = None,
-    notice: str = "",
-    own_ids: set[int] | None = None,
-    ts: str | None = None,
-) -> dict:
-    """Everything the discussion part of the article page needs."""
-    reply_to = find_parent(article.slug, reply_to_id)
-    threads, has_more = page_of_threads(article.slug, page, own_ids)
-    if form is None:
-        form = new_form(reply_to)
-    form.ts.data = ts or form_timestamp()
-    return {
-        "threads": threads,
-        "page": page,
-        "has_more": has_more,
-        "comment_count": approved_count(article.slug),
-        "form": form,
-        "reply_to": reply_to and present(reply_to, current_app.config["WARTA_THREAD_DEPTH"]),
-        "notice": notice,
-    }
+    return page
 
 
 def find_parent(slug: str, comment_id: int | None) -> Comment | None:
@@ -202,12 +126,17 @@ def find_parent(slug: str, comment_id: int | None) -> Comment | None:
     return comment
 
 
-def sees_shared_page(slug: str) -> bool:
-    """True when this visitor's view of the article is everyone's: nothing remembered
-    in the form and none of their own comments on it waiting for moderation."""
-    if remembered_commenter():
-        return False
-    own_ids = own_comment_ids()
-    if not own_ids:
-        return True
-    return not db.session.scalar(OWN_WAITING, {"ids": list(own_ids), "slug": slug})
+def reply_view(comment: Comment | None) -> CommentView | None:
+    """The comment being replied to, as the form shows it."""
+    return comment and present(comment, current_app.config["WARTA_THREAD_DEPTH"])
+
+
+def visible_count(slug: str, own_ids: set[int]) -> int:
+    """How many comments this visitor sees: the approved ones and their own held ones."""
+    own_waiting = waiting_among(slug, own_ids) if own_ids else 0
+    return approved_count(slug) + own_waiting
+
+
+def waiting_among(slug: str, ids: set[int]) -> int:
+    """How many of these comments of an article are not (or not yet) approved."""
+    return db.session.execute(OWN_WAITING, {"ids": list(ids), "slug": slug}).scalar_one()

@@ -1,15 +1,14 @@
-"""Error pages in the site's layout, and errors that keep what a commenter typed."""
+"""Error pages in the site's layout. Errors that keep what someone typed are handled
+beside their views (``comments``, ``auth``, ``admin``)."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask
 from flask_babel import gettext as _
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .extensions import db, login_manager
 from .htmx import is_htmx, render_varying
+from .origin import CrossOriginRequest
 
 
 def error_messages() -> dict[int, str]:
@@ -38,76 +37,31 @@ def error_titles() -> dict[int, str]:
     }
 
 
-def error_page(error: HTTPException):
+def error_page(error: HTTPException, message: str = ""):
     """The error as a page in the site's layout, or a small fragment for htmx."""
     code = error.code or 500
-    message = error_messages().get(code, error.description or "")
+    message = message or error_messages().get(code, error.description or "")
     title = error_titles().get(code, error.name)
     context = {"code": code, "title": title, "message": message}
     response = render_varying("_error.html" if is_htmx() else "error.html", code, **context)
     if code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
+    response.cache_control.no_store = True
     return response
 
 
-def refill_comment_form(error: HTTPException, notice: str):
-    """Answer a refused comment post with the form, refilled when the body was read."""
-    from .articles import get_article
-    from .comments import CommentForm, form_problem
-
-    article = get_article(request.view_args["slug"])
-    readable = not isinstance(error, RequestEntityTooLarge)
-    form = CommentForm(formdata=request.form if readable else None, meta={"csrf": False})
-    inline = readable and request.form.get("inline") == "1"
-    return form_problem(article, form, error.code, notice, inline=inline)
-
-
-def posting_comment() -> bool:
-    return request.endpoint == "comments.create" and bool(request.view_args)
-
-
-def handle_csrf(error: CSRFError):
-    if request.blueprint == "admin" and not current_user.is_authenticated:
-        return login_manager.unauthorized()  # an expired session: back to the login page
-    if posting_comment():
-        notice = _(
-            "Your session expired before the comment was sent. "
-            "Your text is still here: please send it again."
-        )
-        return refill_comment_form(error, notice)
+def server_error(error: InternalServerError):
+    """Flask has logged the exception (``error.original_exception``) and rolled back
+    the database session at teardown; the visitor gets the page, not a traceback. In
+    debug mode and under tests Flask raises the exception instead, for the debugger."""
     return error_page(error)
 
 
-def handle_too_large(error: RequestEntityTooLarge):
-    if posting_comment():
-        return refill_comment_form(error, error_messages()[413])
-    return error_page(error)
-
-
-def handle_rate_limit(error: HTTPException):
-    if posting_comment():
-        notice = _(
-            "You are posting too quickly. Please wait a minute, then send again: "
-            "your text is still here."
-        )
-        response = refill_comment_form(error, notice)
-    else:
-        response = error_page(error)
-    limit = getattr(error, "limit", None)
-    if limit is not None and "Retry-After" not in response.headers:
-        response.headers["Retry-After"] = str(limit.limit.get_expiry())
-    return response
-
-
-def handle_unexpected(error: Exception):
-    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    db.session.rollback()
-    return error_page(InternalServerError())
+def cross_origin(error: CrossOriginRequest):
+    return error_page(error, error.description)
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(CSRFError, handle_csrf)
-    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
-    app.register_error_handler(429, handle_rate_limit)
     app.register_error_handler(HTTPException, error_page)
-    app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(CrossOriginRequest, cross_origin)
+    app.register_error_handler(InternalServerError, server_error)

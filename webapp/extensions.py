@@ -6,10 +6,9 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from .sessions import CSRFProtect
 
 
 class Base(DeclarativeBase):
@@ -36,5 +35,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
-login_manager.session_protection = "strong"
+# Flask-Login's session protection hashes the client's X-Forwarded-For, which any client
+# can forge; admin sessions are ended on the server instead (see auth.py).
+login_manager.session_protection = None
 limiter = Limiter(key_func=client_address)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
+import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField, URLField
@@ -21,6 +18,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .numbers import parse_number
 from .text import clean_line, clean_text
 
 MAX_BODY = 5000
@@ -37,10 +35,10 @@ def web_address(form, field) -> None:
     """Accept only http and https addresses with a host, and nothing that needs escaping."""
     try:
         parts = urlsplit(field.data)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if parts.scheme.lower() not in ("http", "https") or not host or NOT_IN_URLS & set(field.data):
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host or NOT_IN_URLS & set(field.data):
         raise ValidationError(_l("Enter a web address that starts with http:// or https://."))
 
 
@@ -65,12 +63,27 @@ class Visible:
 
 def parent_id(form, field) -> None:
     """The parent is a positive whole number or nothing."""
-    raw = (field.raw_data or [""])[0].strip()
-    if raw and not (raw.isdigit() and 0 < int(raw) < 2**31):
+    raw = (field.raw_data or [""])[0]
+    if raw.strip() and not parse_number(raw):
         raise ValidationError(_l("The comment you are replying to does not exist."))
 
 
+BARE_HOST = re.compile(r"[^\s/:@]+\.[^\s/:@]+(?:[/?#:].*)?")
+
+
+def with_scheme(value: str | None) -> str:
+    """A website typed without its scheme (``budi.example``) is read as https, as
+    browsers and WordPress do; anything with a scheme is left for the check."""
+    value = clean_line(value)
+    if value and "://" not in value and BARE_HOST.fullmatch(value):
+        return "https://" + value
+    return value
+
+
 class CommentForm(FlaskForm):
+    class Meta:
+        csrf = False  # the public form carries no token: the origin check protects it
+
     comment = TextAreaField(
         _l("Comment"),
         filters=[clean_text],
@@ -100,7 +113,7 @@ class CommentForm(FlaskForm):
     )
     url = URLField(
         _l("Website"),
-        filters=[clean_line],
+        filters=[with_scheme],
         validators=[
             Optional(),
             Length(max=MAX_URL, message=_l("A web address has at most 200 characters.")),
@@ -115,25 +128,6 @@ class CommentForm(FlaskForm):
 
     @property
     def parent_value(self) -> int | None:
-        return int(self.parent.data) if self.parent.data and not self.parent.errors else None
-
-
-def _signature(shown: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.digest(key, b"warta-form-shown:" + shown.encode(), hashlib.sha256).hex()[:24]
-
-
-def form_timestamp(now: float | None = None) -> str:
-    """A signed token saying when the form was shown (milliseconds, then an HMAC)."""
-    shown = str(int((now if now is not None else time.time()) * 1000))
-    return f"{shown}.{_signature(shown)}"
-
-
-def fill_seconds(token: str | None, now: float | None = None) -> float | None:
-    """Seconds since the form was shown, or None when the token is missing or forged."""
-    shown, _, signature = (token or "").partition(".")
-    if not shown.isdigit() or len(shown) > 16:
-        return None
-    if not hmac.compare_digest(signature, _signature(shown)):
-        return None
-    return (now if now is not None else time.time()) - int(shown) / 1000
+        return (
+            parse_number(self.parent.data) if self.parent.data and not self.parent.errors else None
+        )

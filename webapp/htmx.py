@@ -20,12 +20,9 @@ def is_htmx() -> bool:
 
 
 def vary(response: Response, *names: str) -> Response:
-    """Add names to the Vary header (plain string work: werkzeug's HeaderSet is slow)."""
-    current = response.headers.get("Vary", "")
-    known = {part.strip().lower() for part in current.split(",") if part.strip()}
-    added = [name for name in names if name.lower() not in known]
-    if added:
-        response.headers["Vary"] = ", ".join(filter(None, [current, *added]))
+    """Add names to the response's Vary header."""
+    for name in names:
+        response.vary.add(name)
     return response
 
 

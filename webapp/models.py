@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -15,7 +14,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    insert,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,44 +73,13 @@ class Comment(db.Model):
         return f"<Comment {self.id} {self.article_slug} {self.status}>"
 
 
-@dataclass(frozen=True, slots=True)
-class StoredComment:
-    """A comment just inserted by statement: its public columns and its id, without an
-    ORM object (whose instrumented construction cost a comment post a twentieth of its
-    time). Read like a :class:`Comment` by ``present`` and the post's answer."""
-
-    id: int
-    article_slug: str
-    parent_id: int | None
-    thread_id: int | None
-    depth: int
-    author: str
-    url: str
-    body: str
-    status: str
-    created_at: datetime
-
-    @property
-    def root_id(self) -> int:
-        return self.thread_id or self.id
-
-
-# The comments table itself, for the hot paths' queries. These are built once, with
-# bound parameters: a select of table columns skips the ORM's load steps, and a
-# statement built once skips rebuilding and re-keying it on every request (together
-# an order of magnitude cheaper than building an ORM select per call). They run on a
-# connection (the session's, in its transaction, or the comment post's own): the ORM's
-# execution layer would add nothing to them but time.
+# Counting reads about the comments table, built once with bound parameters and run
+# through the session: they select figures, not objects.
 comments = Comment.__table__
 _c = comments.c
 
 APPROVED_COUNT = select(func.count()).where(
     _c.article_slug == bindparam("slug"), _c.status == Status.APPROVED.value
-)
-APPROVED_ROOTS = select(func.count()).where(
-    _c.article_slug == bindparam("slug"),
-    _c.status == Status.APPROVED.value,
-    _c.parent_id.is_(None),
 )
 # A visitor's own comments and placeholders are few, but an article may hold many held
 # comments: statements about "these ids" constrain on the ids alone and apply the other
@@ -159,12 +126,11 @@ ADDRESS_HISTORY = select(
     .where(_latest.c.body == bindparam("body"), _latest.c.status != Status.TRASH.value)
     .label("repeated"),
 )
-INSERT_COMMENT = insert(comments)
 
 
 def approved_count(slug: str) -> int:
     """The number of approved comments on an article."""
-    return db.session.connection().execute(APPROVED_COUNT, {"slug": slug}).scalar_one()
+    return db.session.execute(APPROVED_COUNT, {"slug": slug}).scalar_one()
 
 
 class Admin(db.Model):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -36,6 +34,7 @@ class Submission:
 class Rules:
     moderation: str = "first-time"
     min_fill_seconds: float = 3
+    max_form_age: float = 24 * 60 * 60  # a form shown longer ago may be a replayed one
     max_links: int = 2
     blocklist: tuple[str, ...] = ()
 
@@ -61,6 +60,8 @@ def decide(rules: Rules, submission: Submission) -> Decision:
         return Decision(Status.PENDING, "no-timestamp")
     if submission.fill_seconds < rules.min_fill_seconds:
         return Decision(Status.PENDING, "too-fast")
+    if submission.fill_seconds > rules.max_form_age:
+        return Decision(Status.PENDING, "stale-form")
     if rules.max_links > 0 and count_links(submission.body) >= rules.max_links:
         return Decision(Status.PENDING, "links")
     if rules.moderation == "all":
@@ -68,12 +69,6 @@ def decide(rules: Rules, submission: Submission) -> Decision:
     if rules.moderation == "first-time" and not submission.has_approved_before:
         return Decision(Status.PENDING, "first-time")
     return Decision(Status.APPROVED, "")
-
-
-def email_key(secret: str, email: str) -> str:
-    """A keyed hash of an email address (case-insensitive), for recognising it later."""
-    normalised = email.strip().lower().encode()
-    return hmac.new(secret.encode(), b"warta-email:" + normalised, hashlib.sha256).hexdigest()
 
 
 def truncate_ip(address: str) -> str:

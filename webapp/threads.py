@@ -8,7 +8,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from .models import Comment, Status, StoredComment
+from .models import Comment, Status
 from .policy import can_reply
 from .text import render_comment
 
@@ -33,7 +33,7 @@ def safe_url(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) else ""
 
 
-def present(comment: Comment | StoredComment, max_depth: int, own: bool = False) -> CommentView:
+def present(comment: Comment, max_depth: int, own: bool = False) -> CommentView:
     """The public face of one comment (the author's own held comment included)."""
     return CommentView(
         id=comment.id,

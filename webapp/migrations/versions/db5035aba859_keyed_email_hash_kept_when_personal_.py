@@ -5,11 +5,18 @@ Revises: 1a130b763cc3
 Create Date: 2026-11-26 05:27:32.506554
 
 """
+import hashlib
+import hmac
+
 from alembic import op
 import sqlalchemy as sa
 from flask import current_app
 
-from webapp.policy import email_key
+
+def email_key(secret: str, email: str) -> str:
+    """The keyed hash as this revision defined it (webapp.signing.email_key since)."""
+    normalised = email.strip().lower().encode()
+    return hmac.new(secret.encode(), b"warta-email:" + normalised, hashlib.sha256).hexdigest()
 
 
 # revision identifiers, used by Alembic.

@@ -1,4 +1,5 @@
-"""What every template can use: versioned static URLs and dates in the UI's language."""
+"""Jinja's settings and what every template can use: versioned static URLs, dates in
+the UI's language."""
 
 import hashlib
 from datetime import date, datetime
