@@ -7,7 +7,7 @@ PORT   ?= 5000
 
 .PHONY: run test serve bench lint system-deps services translations messages clean
 
-run: $(VENV)/.installed translations
+run: $(VENV)/.installed
 	$(BIN)/flask --app wsgi db upgrade
 	@echo
 	@echo "  Warta is being served at http://$(HOST):$(PORT)/"
@@ -15,7 +15,7 @@ run: $(VENV)/.installed translations
 	$(BIN)/flask --app wsgi run --debug --host $(HOST) --port $(PORT)
 
 # Production serving on SQLite: gunicorn with the settings in webapp/gunicorn_conf.py.
-serve: $(VENV)/.installed translations
+serve: $(VENV)/.installed
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/gunicorn -c python:webapp.gunicorn_conf wsgi:app
 
@@ -23,7 +23,7 @@ serve: $(VENV)/.installed translations
 PG_TEST_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-test: $(VENV)/.installed-test translations system-deps services
+test: $(VENV)/.installed-test system-deps services
 	bash .ci/static-checks
 	$(BIN)/python -m pytest
 	WARTA_TEST_DATABASE_URL=$(PG_TEST_URL) WARTA_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest
@@ -44,14 +44,19 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# The compiled catalogs (messages.mo) are committed, so that every install serves
+# Indonesian without a build step; tests/test_catalogs.py fails when one lags its .po.
+# After changing UI strings: `make messages` extracts them, merges them into the
+# catalogs and compiles; translate the new entries in
+# webapp/translations/*/LC_MESSAGES/messages.po, then `make translations` compiles again.
+# Commit the .po and .mo files together.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d webapp/translations >/dev/null
 
-# After changing UI strings: extract them and merge into the catalogs, then translate
-# the new entries in webapp/translations/*/LC_MESSAGES/messages.po.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F webapp/babel.cfg -k lazy_gettext -k _l -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d webapp/translations >/dev/null
 
 # Chromium (browser tests), Java (the Nu HTML Checker) and wrk (benchmarks), from Debian.
 system-deps:
@@ -68,5 +73,5 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 # Benchmark (not a test): Warta vs the stack's limit vs Isso, with wrk. See tests/bench/run.py.
-bench: $(VENV)/.installed translations system-deps
+bench: $(VENV)/.installed system-deps
 	$(BIN)/python tests/bench/run.py
