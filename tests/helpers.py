@@ -120,12 +120,13 @@ def form_fields(client, path: str = f"/articles/{ARTICLE}") -> dict[str, str]:
     return hidden_fields(client.get(path).get_data(as_text=True))
 
 
-def post(client, htmx: bool = False, headers: dict | None = None, **fields):
+def post(client, htmx: bool = False, headers: dict | None = None, environ_overrides=None, **fields):
     """Post a comment as a browser would, from the article page."""
     data = {**form_fields(client), "comment": "Analisis yang bagus.", "author": "Ani",
             "email": "ani@example.com"}
     data.update(fields)
-    return client.post(POST_URL, data=data, headers={**(HTMX if htmx else {}), **(headers or {})})
+    return client.post(POST_URL, data=data, headers={**(HTMX if htmx else {}), **(headers or {})},
+                       environ_overrides=environ_overrides)
 
 
 def stored(app) -> list[Comment]:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from webapp import create_app
 from webapp.extensions import db
@@ -34,6 +34,33 @@ def test_db_upgrade_creates_the_schema_the_models_describe(tmp_path):
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
     assert {"comments", "admins", "moderation_log", "alembic_version"} <= tables
+
+
+RELEASED = "db5035aba859"  # the schema of the first release
+
+
+def test_migrations_upgrade_the_released_schema_and_keep_its_data(app_factory):
+    app = app_factory(create_tables=False)
+    with app.app_context():
+        db.drop_all()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", RELEASED]).exit_code == 0
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO comments (article_slug, depth, author, email, email_hash, url, body, status, "
+            "hold_reason, ip, created_at, updated_at) VALUES ('a', 0, 'Ani', 'ani@example.com', 'h', '', "
+            "'Tetap ada', 'approved', '', '192.0.2.0', '2026-11-26 03:09:00', '2026-11-26 03:09:00')"))
+        db.session.execute(text(
+            "INSERT INTO admins (name, password_hash, session_token, created_at) "
+            "VALUES ('editor', 'x', 't', '2026-11-26 03:09:00')"))
+        db.session.commit()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["db", "check"]).exit_code == 0
+    with app.app_context():
+        [comment] = db.session.scalars(select(Comment)).all()
+        assert (comment.author, comment.body, comment.status) == ("Ani", "Tetap ada", "approved")
+        assert db.session.scalar(select(Admin.name)) == "editor"
 
 
 @pytest.mark.sqlite_only

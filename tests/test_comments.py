@@ -110,6 +110,30 @@ def test_duplicate_comment_is_refused(app, client):
     assert len(stored(app)) == 1
 
 
+@pytest.mark.parametrize("variant", ["Analisis  yang bagus.", "analisis yang BAGUS.", "Analisis\u00a0yang bagus.",
+                                     "Analisis yang\u200b bagus.", " Analisis yang bagus. "])
+def test_a_duplicate_is_recognised_through_trivial_variants(app, client, variant):
+    assert post(client, comment="Analisis yang bagus.").status_code == 303
+    assert post(client, comment=variant, email="lain@example.com").status_code == 422
+    assert len(stored(app)) == 1
+
+
+def test_a_duplicate_from_the_same_network_is_refused_from_another_browser(app):
+    assert post(app.test_client(), comment="Sekali saja").status_code == 303
+    assert post(app.test_client(), comment="Sekali saja").status_code == 422
+
+
+def test_the_duplicate_check_tells_a_stranger_nothing_about_who_wrote_what(app):
+    """Copying a public comment with a guessed address, from another browser on another
+    network, is not refused as a duplicate: the answer would tell whose address it is."""
+    assert post(app.test_client(), comment="Pendapat saya", email="penulis@example.com").status_code == 303
+    stranger = app.test_client()
+    response = post(stranger, comment="Pendapat saya", email="penulis@example.com",
+                    environ_overrides={"REMOTE_ADDR": "198.51.100.7"})
+    assert response.status_code == 303
+    assert "komentar yang sama" not in stranger.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+
+
 def test_oversized_body_is_413_with_a_message(client):
     response = client.post(POST_URL, data={"comment": "x" * 300_000}, headers=HTMX)
     assert response.status_code == 413
@@ -383,3 +407,12 @@ def test_atom_feed_lists_approved_comments(app, client):
     assert entries[0].find("a:content", ns).text == "<p>Pertama &amp; &lt;utama&gt;</p>"
     assert "Tertahan" not in xml
     assert client.get("/articles/none/comments.atom").status_code == 404
+
+
+def test_characters_xml_forbids_never_break_the_feed(app, client):
+    import xml.etree.ElementTree as ET
+
+    add_comment(app, author="Ani\uffff", body="Disimpan dulu \uffff\ufffe")  # stored before cleaning
+    post(client, comment="Dikirim \uffff kini", author="Budi\ufffe")
+    ET.fromstring(client.get(f"/articles/{ARTICLE}/comments.atom").get_data())  # parses
+    assert stored(app)[-1].body == "Dikirim  kini" and stored(app)[-1].author == "Budi"

@@ -9,7 +9,8 @@ pytestmark = pytest.mark.no_database
 
 
 def submission(**changes) -> Submission:
-    values = dict(body="Komentar biasa.", author="Ani", url="", honeypot="", fill_seconds=30.0,
+    values = dict(body="Komentar biasa.", author="Ani", url="", email="ani@example.com", honeypot="",
+                  fill_seconds=30.0,
                   has_approved_before=True)
     values.update(changes)
     return Submission(**values)
@@ -67,3 +68,25 @@ def test_thread_depth():
     assert can_reply(0, 3) and can_reply(1, 3)
     assert not can_reply(2, 3)
     assert not can_reply(0, 1)
+
+
+@pytest.mark.parametrize("variant", [
+    "main kasino", "main KASINO", "main ka\u200bsino", "main ka\u00adsino", "main ｋａｓｉｎｏ",
+    "main kаsino",  # a Cyrillic а
+    "main k%61sino", "main ka\u200d\u2060sino", "main KA\u0301SINO",
+])
+def test_the_blocklist_sees_through_variants(variant):
+    decision = decide(Rules(blocklist=("kasino",)), submission(body=variant))
+    assert (decision.status, decision.hold_reason) == (Status.SPAM, "blocklist")
+
+
+def test_the_blocklist_checks_the_email_and_the_website_too():
+    rules = Rules(blocklist=("pinjol",))
+    assert decide(rules, submission(email="promo@pinjol.example")).status == Status.SPAM
+    assert decide(rules, submission(url="https://pinjol.example")).status == Status.SPAM
+    assert decide(rules, submission(body="Pinjaman resmi dari bank")).status == Status.APPROVED
+
+
+def test_a_form_older_than_a_day_is_held():
+    decision = decide(Rules(), submission(fill_seconds=25 * 3600.0))
+    assert (decision.status, decision.hold_reason) == (Status.PENDING, "stale-form")

@@ -15,12 +15,13 @@ from .discussion import find_parent, page_number, page_of, reply_view, visible_c
 from .extensions import client_address, csrf, db, limiter
 from .forms import CommentForm
 from .htmx import announce, is_htmx, render_varying
-from .models import ADDRESS_HISTORY, Comment, Status
+from .models import APPROVED_BEFORE, Comment, Status
 from .origin import CrossOriginRequest
 from .pages import comment_page, new_form, personal, render_article, shared
 from .policy import Decision, Rules, Submission, decide, truncate_ip
 from .signing import email_key
 from .templating import ui_locale
+from .text import normalised
 from .threads import present
 
 bp = Blueprint("comments", __name__)
@@ -73,12 +74,25 @@ def rules() -> Rules:
     )
 
 
-def address_history(slug: str, email_hash: str, text: str) -> tuple[bool, bool]:
-    """Has this address an approved comment (anywhere), and has it just said exactly
-    this on this article (among its latest comments there, trashed ones aside)?"""
-    parameters = {"slug": slug, "email_hash": email_hash, "window": DUPLICATE_WINDOW, "body": text}
-    approved_before, repeated = db.session.execute(ADDRESS_HISTORY, parameters).one()
-    return bool(approved_before), bool(repeated)
+def has_approved_before(email_hash: str) -> bool:
+    """Has this address an approved comment (anywhere)?"""
+    return bool(db.session.scalar(APPROVED_BEFORE, {"email_hash": email_hash}))
+
+
+def repeats_itself(slug: str, text: str, own_ids: set[int], network: str) -> bool:
+    """Has this browser, or anyone on this network, just said this on this article?
+    Texts compare normalised (case, spacing, invisible characters). Keyed by browser
+    and network, never by the email alone: otherwise copying a public comment with a
+    guessed address would tell who wrote it."""
+    recent = select(Comment.body).where(
+        Comment.article_slug == slug, Comment.status != Status.TRASH
+    )
+    latest = recent.order_by(Comment.id.desc()).limit(DUPLICATE_WINDOW)
+    bodies = list(db.session.scalars(latest.where(Comment.id.in_(own_ids)))) if own_ids else []
+    if network:
+        bodies += db.session.scalars(latest.where(Comment.ip == network))
+    wanted = normalised(text)
+    return any(normalised(body) == wanted for body in bodies)
 
 
 def reply_parent(parent: Comment | None) -> Comment | None:
@@ -91,7 +105,12 @@ def reply_parent(parent: Comment | None) -> Comment | None:
 
 
 def new_comment(
-    slug: str, form: CommentForm, parent: Comment | None, decision: Decision, email_hash: str
+    slug: str,
+    form: CommentForm,
+    parent: Comment | None,
+    decision: Decision,
+    email_hash: str,
+    network: str,
 ) -> Comment:
     """The comment as it will be stored."""
     return Comment(
@@ -106,7 +125,7 @@ def new_comment(
         body=form.comment.data,
         status=decision.status,
         hold_reason=decision.hold_reason,
-        ip=truncate_ip(client_address()),
+        ip=network,
     )
 
 
@@ -159,13 +178,13 @@ def create(slug: str):
     if form.parent_value is not None and parent is None:
         form.parent.errors = [_("The comment you are replying to is not available.")]
         return form_problem(article, form, 422)
-    email_hash = email_key(current_app.config["SECRET_KEY"], form.email.data)
-    approved_before, repeated = address_history(slug, email_hash, form.comment.data)
-    if repeated:
+    network = truncate_ip(client_address())
+    if repeats_itself(slug, form.comment.data, visitor.own_comment_ids(), network):
         form.comment.errors = [_("You have already posted this comment.")]
         return form_problem(article, form, 422)
-    decision = decide(rules(), submission(form, approved_before))
-    comment = new_comment(slug, form, reply_parent(parent), decision, email_hash)
+    email_hash = email_key(current_app.config["SECRET_KEY"], form.email.data)
+    decision = decide(rules(), submission(form, has_approved_before(email_hash)))
+    comment = new_comment(slug, form, reply_parent(parent), decision, email_hash, network)
     db.session.add(comment)
     db.session.commit()
     visitor.remember_own_comment(comment.id)
@@ -180,7 +199,8 @@ def submission(form: CommentForm, approved_before: bool) -> Submission:
         body=form.comment.data,
         author=form.author.data,
         url=form.url.data or "",
-        honeypot=form.fax.data or "",
+        email=form.email.data,
+        honeypot=form.trap_value,
         fill_seconds=signing.fill_seconds(form.ts.data),
         has_approved_before=approved_before,
     )

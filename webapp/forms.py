@@ -127,6 +127,11 @@ class CommentForm(FlaskForm):
     ts = HiddenField()
 
     @property
+    def trap_value(self) -> str:
+        """What was typed into the hidden field, spaces included: people type nothing."""
+        return "".join(self.fax.raw_data or [])
+
+    @property
     def parent_value(self) -> int | None:
         return (
             parse_number(self.parent.data) if self.parent.data and not self.parent.errors else None

@@ -38,8 +38,8 @@ class Comment(db.Model):
         Index("ix_comments_thread", "thread_id", "created_at"),
         # Threads kept for their approved replies (placeholders).
         Index("ix_comments_thread_status", "thread_id", "status"),
-        # Duplicate detection: an address's latest comments on one article.
-        Index("ix_comments_article_email_hash", "article_slug", "email_hash", "id"),
+        # Duplicate detection: the latest comments on one article from one network.
+        Index("ix_comments_article_ip", "article_slug", "ip", "id"),
         # The moderation policy: has this address an approved comment?
         Index("ix_comments_email_hash_status", "email_hash", "status"),
         # The moderation queue: one status, newest first.
@@ -108,23 +108,9 @@ ROOTS_BEFORE = select(
 OWN_WAITING = select(
     func.count().filter(_c.article_slug == bindparam("slug"), _c.status != Status.APPROVED.value)
 ).where(_c.id.in_(bindparam("ids", expanding=True)))
-# The policy's two questions about an address, in one round trip: has it an approved
-# comment anywhere, and is this text among its latest comments on this article (trashed
-# ones aside)?
-_latest = (
-    select(_c.body, _c.status)
-    .where(_c.article_slug == bindparam("slug"), _c.email_hash == bindparam("email_hash"))
-    .order_by(_c.id.desc())
-    .limit(bindparam("window"))
-    .subquery()
-)
-ADDRESS_HISTORY = select(
-    exists()
-    .where(_c.email_hash == bindparam("email_hash"), _c.status == Status.APPROVED.value)
-    .label("approved_before"),
-    exists()
-    .where(_latest.c.body == bindparam("body"), _latest.c.status != Status.TRASH.value)
-    .label("repeated"),
+# Has this address an approved comment anywhere? (The moderation policy's question.)
+APPROVED_BEFORE = select(
+    exists().where(_c.email_hash == bindparam("email_hash"), _c.status == Status.APPROVED.value)
 )
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Status
+from .text import normalised
 
 MODERATION_MODES = ("first-time", "all", "none")
 LINK = re.compile(r"(?:https?://|www\.)\S", re.IGNORECASE)
@@ -25,6 +26,7 @@ class Submission:
     body: str
     author: str
     url: str
+    email: str
     honeypot: str
     fill_seconds: float | None  # None when the form's timestamp is missing or forged
     has_approved_before: bool
@@ -45,16 +47,19 @@ def count_links(text: str) -> int:
 
 
 def blocklisted_word(rules: Rules, *texts: str) -> str:
-    """The first blocklist word found in any of ``texts`` (case-insensitive), or ''."""
-    haystack = " ".join(texts).casefold()
-    return next((word for word in rules.blocklist if word.casefold() in haystack), "")
+    """The first blocklist word found in any of ``texts``, compared as ``normalised``
+    text (so "kasino" spelt with zero-width spaces, soft hyphens, fullwidth or Cyrillic
+    letters, or %-escapes is still "kasino"), or ''."""
+    haystack = " ".join(normalised(text) for text in texts)
+    return next((w for w in rules.blocklist if normalised(w) and normalised(w) in haystack), "")
 
 
 def decide(rules: Rules, submission: Submission) -> Decision:
     """Approve, hold for moderation, or file as spam, and say why."""
     if submission.honeypot:
         return Decision(Status.SPAM, "honeypot")
-    if blocklisted_word(rules, submission.body, submission.author, submission.url):
+    texts = (submission.body, submission.author, submission.url, submission.email)
+    if blocklisted_word(rules, *texts):
         return Decision(Status.SPAM, "blocklist")
     if submission.fill_seconds is None:
         return Decision(Status.PENDING, "no-timestamp")

@@ -9,6 +9,8 @@ from pathlib import Path
 from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
+from .text import xml_text
+
 # Babel patterns per UI language; Indonesian writes "26 November 2026 pukul 03.09".
 DATETIME_PATTERNS = {"id": "d MMMM yyyy 'pukul' HH.mm", "en": "d MMMM yyyy 'at' HH:mm"}
 DATE_PATTERNS = {"id": "d MMMM yyyy", "en": "d MMMM yyyy"}
@@ -60,4 +62,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["machine_time"] = machine_time
     # HTML as text, for feeds that carry it escaped inside XML.
     app.jinja_env.filters["html_source"] = str
+    app.jinja_env.filters["xml_text"] = xml_text
     app.jinja_env.globals["html_lang"] = lambda: str(get_locale() or "id")
