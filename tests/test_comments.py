@@ -416,3 +416,13 @@ def test_characters_xml_forbids_never_break_the_feed(app, client):
     post(client, comment="Dikirim \uffff kini", author="Budi\ufffe")
     ET.fromstring(client.get(f"/articles/{ARTICLE}/comments.atom").get_data())  # parses
     assert stored(app)[-1].body == "Dikirim  kini" and stored(app)[-1].author == "Budi"
+
+
+def test_remember_me_lasts_as_long_as_the_form_says(app, client):
+    """Ticked, the cookie outlives the browser's session (30 days); unticked, it does not."""
+    remembered = post(client, remember="y", comment="Ingat saya")
+    cookie = " ".join(remembered.headers.getlist("Set-Cookie"))
+    assert "Expires=" in cookie
+    other = app.test_client()
+    forgotten = post(other, comment="Jangan ingat")
+    assert "Expires=" not in " ".join(forgotten.headers.getlist("Set-Cookie"))

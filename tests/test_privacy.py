@@ -63,3 +63,36 @@ def test_no_email_in_the_logs(app, caplog):
     client.post(f"/articles/{ARTICLE}/comments", data={"email": SEEDED[2], "comment": "no token"})
     text = caplog.text.lower()
     assert all(email.lower() not in text for email in SEEDED)
+
+
+def encodings(email: str) -> list[str]:
+    """The ways an address could sit in a cookie: plain, URL-encoded, base64 of it or of
+    JSON around it (Flask's session cookie is base64 of JSON)."""
+    import base64
+    from urllib.parse import quote
+
+    found = [email, quote(email), quote(email, safe="")]
+    for text in (email, f'"{email}"', f'"email":"{email}"'):
+        for shift in range(3):  # base64 of the address at each alignment inside a longer text
+            chunk = base64.urlsafe_b64encode(("x" * shift + text).encode()).decode().rstrip("=")
+            found.append(chunk[(shift * 4 + 2) // 3 + 1 : -2])
+            found.append(chunk[(shift * 4 + 2) // 3 + 1 : -2].replace("-", "+").replace("_", "/"))
+    return [e.lower() for e in found if len(e) > 6]
+
+
+def test_no_cookie_carries_an_email_in_any_encoding(app):
+    import zlib
+
+    client = app.test_client()
+    for n, email in enumerate(SEEDED):
+        response = post(client, email=email, author=f"Penulis {n}", comment=f"Diingat {n}", remember="y")
+        cookies = " ".join(response.headers.getlist("Set-Cookie")).lower()
+        assert all(form not in cookies for form in encodings(email)), email
+        value = client.get_cookie("session").value
+        payload = value.split(".")[0] if not value.startswith(".") else value.split(".")[1]
+        raw = __import__("base64").urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        text = (zlib.decompress(raw) if value.startswith(".") else raw).decode(errors="replace").lower()
+        assert email.lower() not in text
+    # The details are still remembered for the form, in this browser only.
+    page = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    assert f'value="{SEEDED[-1]}"' in page

@@ -1,14 +1,21 @@
 """Warta's own signed values, all made by itsdangerous from the secret key, each use
 with its own salt so that a value signed for one use is never accepted for another.
-(Flask signs the session cookie and Flask-WTF the admin's CSRF tokens the same way.)"""
+(Flask signs the session cookie and Flask-WTF the admin's CSRF tokens the same way.)
+What must also stay unreadable in a cookie is encrypted with Fernet, under a key
+derived from the secret key."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import time
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer, TimestampSigner
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous.encoding import base64_decode
 
 FORM_SHOWN = "warta.form-shown"
@@ -54,3 +61,26 @@ def email_key(secret: str, email: str) -> str:
     normalised = email.strip().lower()
     signer = Signer(secret, key_derivation="none", digest_method=hashlib.sha256)
     return base64_decode(signer.get_signature("warta-email:" + normalised)).hex()
+
+
+def sealer() -> Fernet:
+    """Fernet under a key derived from the secret key for this one use."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"warta.sealed").derive(secret)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(value: dict) -> str:
+    """``value`` encrypted and authenticated: the visitor keeps it but cannot read it."""
+    return sealer().encrypt(json.dumps(value).encode()).decode()
+
+
+def unseal(token: object, max_age: int) -> dict:
+    """What :func:`seal` made, if genuine and younger than ``max_age`` seconds; else {}."""
+    if not isinstance(token, str):
+        return {}
+    try:
+        value = json.loads(sealer().decrypt(token.encode(), ttl=max_age))
+    except (InvalidToken, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}

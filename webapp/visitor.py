@@ -5,9 +5,10 @@ the public response a shared cache may keep."""
 
 from __future__ import annotations
 
-from flask import session
+from flask import current_app, session
 from flask_login import current_user
 
+from . import signing
 from .discussion import waiting_among
 
 OWN_COMMENTS_KEPT = 50
@@ -24,16 +25,20 @@ def remember_own_comment(comment_id: int) -> None:
 
 
 def remembered_commenter() -> dict[str, str]:
-    """Name, email and website this browser asked to keep, if any."""
-    saved = session.get("commenter")
-    return saved if isinstance(saved, dict) else {}
+    """Name, email and website this browser asked to keep, if any. They are kept
+    encrypted: the cookie is signed, not secret, and the email is never shown."""
+    if "commenter" not in session:
+        return {}
+    max_age = int(current_app.permanent_session_lifetime.total_seconds())
+    saved = signing.unseal(session["commenter"], max_age)
+    return {key: str(saved.get(key, "")) for key in ("author", "email", "url")} if saved else {}
 
 
 def keep_commenter(author: str, email: str, url: str, remember: bool) -> None:
     """Remember (or forget) this browser's name, email and website. Remembered
     details outlive the browser's session, as the form promises."""
     if remember:
-        session["commenter"] = {"author": author, "email": email, "url": url}
+        session["commenter"] = signing.seal({"author": author, "email": email, "url": url})
         session.permanent = True
     else:
         session.pop("commenter", None)
