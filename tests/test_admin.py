@@ -13,7 +13,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Comment, ModerationEntry, Status
 
-from helpers import ADMIN_NAME, ARTICLE, HTMX, add_comment
+from helpers import ADMIN_NAME, ARTICLE, HTMX, AuthActions, add_comment, create_admin_account
 
 ACTIONS = ["approve", "unapprove", "spam", "trash", "restore", "delete"]
 ADMIN_SECRET = "rahasia-admin@example.com"
@@ -271,3 +271,12 @@ def test_audit_log_page_and_csv(app, client, auth):
         [ADMIN_NAME, str(comment_id), "trash", "approved", "trash"],
         [ADMIN_NAME, str(comment_id), "approve", "pending", "approved"],
     ]
+
+
+def test_the_audit_log_csv_never_reads_as_formulas(app, client):
+    create_admin_account(app, name="=cmd|'/C calc'!A0", password="kata-sandi-panjang")
+    comment_id = add_comment(app, status=Status.PENDING)
+    AuthActions(client).login(name="=cmd|'/C calc'!A0", password="kata-sandi-panjang")
+    client.post(f"/admin/comments/{comment_id}/approve", data={"csrf_token": AuthActions(client).csrf()})
+    rows = list(csv.reader(io.StringIO(client.get("/admin/log.csv").get_data(as_text=True))))
+    assert rows[1][1] == "'=cmd|'/C calc'!A0"

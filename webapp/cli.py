@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from .auth import create_admin, find_admin, set_password
 from .extensions import db
 from .models import Comment, comments
+from .text import spreadsheet_cell
 from .timeutil import utcnow
 
 admin_cli = AppGroup("admin", help="Manage the admins who moderate comments.")
@@ -103,7 +104,7 @@ def comments_export(fmt: str, output) -> None:
         return
     writer = csv.DictWriter(output, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: spreadsheet_cell(value) for key, value in row.items()} for row in rows)
 
 
 AGE_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}

@@ -11,11 +11,11 @@ import hashlib
 import json
 import time
 
-from flask import current_app
-from itsdangerous import BadSignature, Signer, TimestampSigner
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+from itsdangerous import BadSignature, Signer, TimestampSigner
 from itsdangerous.encoding import base64_decode
 
 FORM_SHOWN = "warta.form-shown"

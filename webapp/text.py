@@ -81,3 +81,12 @@ def render_comment(text: str) -> Markup:
         lines = [link_bare_urls(line) for line in paragraph.split("\n")]
         html += Markup("<p>{}</p>").format(Markup("<br>\n").join(lines))  # noqa: S704
     return html
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A value for a CSV cell that no spreadsheet reads as a formula: text that begins
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, as
+    OWASP advises. Numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
