@@ -88,7 +88,8 @@ def test_login_and_logout(client, auth):
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example",
-                                    "javascript:alert(1)", "http:/evil.example", "/\r\nSet-Cookie: x=1"])
+                                    "javascript:alert(1)", "http:/evil.example", "/\r\nSet-Cookie: x=1",
+                                    "/admin/comments/5/approve", "/admin/comments/bulk", "/admin/logout"])
 def test_login_next_cannot_leave_the_site(auth, target):
     response = auth.login(next_url=target)
     assert response.status_code == 303

@@ -81,6 +81,8 @@ def test_readers_without_personal_state_get_public_responses(app, client, url, h
     assert cache_control(response) == {"public", "max-age=0", "s-maxage=1"}
     assert response.headers["ETag"]
     assert "cookie" in varies_on(response)
+    if "/sections/" in url or "/comments?" in url:  # one URL, a page or a fragment
+        assert {"hx-request", "hx-history-restore-request"} <= varies_on(response)
 
 
 def test_every_stranger_gets_the_same_bytes(app, fixed_clock):

@@ -75,5 +75,7 @@ def test_session_cookie_flags(tmp_path, monkeypatch, secure, debug, expected):
     [cookie] = response.headers.getlist("Set-Cookie")  # the session, and nothing else
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert ("Secure" in cookie) is expected
+    # A Secure cookie carries the __Host- prefix: no subdomain or path can set it.
+    assert cookie.startswith("__Host-session=" if expected else "session=")
     with app.app_context():
         db.engine.dispose()

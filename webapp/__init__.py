@@ -3,6 +3,7 @@
 import os
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from sqlalchemy import event
@@ -47,6 +48,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     os.makedirs(app.instance_path, exist_ok=True)
     finish_config(app)
 
+    # No redirects that add or merge slashes: Werkzeug builds them from the request's
+    # Host, and a cache could keep one for every reader.
+    app.url_map.strict_slashes = False
+    app.url_map.merge_slashes = False
     if app.config["WARTA_TRUSTED_PROXIES"]:
         hops = int(app.config["WARTA_TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -93,6 +98,12 @@ def finish_config(app: Flask) -> None:
     if config.get("SESSION_COOKIE_SECURE") is None:
         config["SESSION_COOKIE_SECURE"] = not app.debug
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    if config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_NAME"] == "session":
+        # Browsers keep a __Host- cookie only when Secure, for this host, on every path.
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+    base = urlsplit(config["WARTA_BASE_URL"] or "")
+    if base.hostname and not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [base.hostname]  # any other Host header: 400
     if isinstance(config["WARTA_BLOCKLIST"], str):
         words = config["WARTA_BLOCKLIST"].split(",")
         config["WARTA_BLOCKLIST"] = [w.strip() for w in words if w.strip()]

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from .content import Article, Section
-from .htmx import is_htmx, vary
+from .htmx import is_htmx, shaped
 from .numbers import parse_number
 from .pages import render_article, shared
 from .templating import static_url, ui_locale
@@ -55,10 +55,10 @@ def section(slug: str, number: int):
     article = get_article(slug)
     section = get_section(article, number)
     if not is_htmx():
-        return vary(render_article(article, {number}), "HX-Request")
+        return shaped(render_article(article, {number}))
     response = shared(
         ("section", slug, article.etag, number, ui_locale()),
         lambda: render_template("_section_body.html", article=article, section=section),
     )
     response.last_modified = article.modified
-    return vary(response, "HX-Request")
+    return shaped(response)

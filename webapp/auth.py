@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.exceptions import HTTPException
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -71,12 +72,16 @@ def check_login(name: str, password: str) -> Admin | None:
 
 
 def safe_next(target: str | None) -> str:
-    """A same-origin path to go to after logging in; the queue otherwise."""
+    """A same-origin page to go to after logging in; the queue otherwise."""
     fallback = url_for("admin.queue")
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
+        return fallback
+    try:  # a page one can open: not a POST-only address such as a moderation action
+        current_app.url_map.bind("warta").match(parts.path, method="GET")
+    except HTTPException:
         return fallback
     return target
 

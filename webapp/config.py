@@ -48,6 +48,7 @@ WARTA_CACHE_STORAGE_URI = None  # None: instance/cache/; file:///path, or redis:
 WARTA_SQLITE_SYNCHRONOUS = "NORMAL"  # NORMAL | FULL (see README, "Durability")
 WARTA_TRUSTED_PROXIES = 0  # how many proxies in front set X-Forwarded-For
 WARTA_TRUSTED_ORIGINS: list[str] | str = []  # other origins whose forms may post here
+WARTA_BASE_URL = ""  # e.g. https://news.example.org: absolute links, and the only Host accepted
 WARTA_SHARED_MAX_AGE = 1  # seconds a shared cache may keep a public response (s-maxage)
 
 

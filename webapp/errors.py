@@ -3,9 +3,9 @@ beside their views (``comments``, ``auth``, ``admin``)."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .htmx import is_htmx, render_varying
 from .origin import CrossOriginRequest
@@ -57,6 +57,16 @@ def server_error(error: InternalServerError):
     return error_page(error)
 
 
+def untrusted_host(error: SecurityError):
+    """A Host header that is not the site's: plain text, since no URL can be built for
+    a host the app does not serve."""
+    response = current_app.response_class(
+        _("This site is not served under that name."), 400, mimetype="text/plain"
+    )
+    response.cache_control.no_store = True
+    return response
+
+
 def cross_origin(error: CrossOriginRequest):
     return error_page(error, error.description)
 
@@ -64,4 +74,5 @@ def cross_origin(error: CrossOriginRequest):
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(CrossOriginRequest, cross_origin)
+    app.register_error_handler(SecurityError, untrusted_host)
     app.register_error_handler(InternalServerError, server_error)

@@ -2,7 +2,7 @@
 
 Only htmx's protocol headers are read. A boosted or history-restore request wants a
 whole page, so it is treated as a plain one. Every response shaped by this decision
-carries ``Vary: HX-Request`` so that caches keep the two shapes apart."""
+carries ``Vary`` on the headers read here, so that caches keep the two shapes apart."""
 
 import json
 
@@ -19,6 +19,9 @@ def is_htmx() -> bool:
     )
 
 
+SHAPE_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+
+
 def vary(response: Response, *names: str) -> Response:
     """Add names to the response's Vary header."""
     for name in names:
@@ -26,11 +29,14 @@ def vary(response: Response, *names: str) -> Response:
     return response
 
 
+def shaped(response: Response) -> Response:
+    """Mark a response whose shape (page or fragment) depends on the htmx headers."""
+    return vary(response, *SHAPE_HEADERS)
+
+
 def render_varying(template: str, status_code: int = 200, **context) -> Response:
     """Render a template whose URL also answers in the other shape."""
-    response = make_response(render_template(template, **context), status_code)
-    vary(response, "HX-Request")
-    return response
+    return shaped(make_response(render_template(template, **context), status_code))
 
 
 def render_shape(
@@ -44,8 +50,7 @@ def render_shape(
 def client_redirect(response: Response, location: str) -> Response:
     """Ask htmx to load ``location`` as a whole page (used when a session expires)."""
     response.headers["HX-Redirect"] = location
-    vary(response, "HX-Request")
-    return response
+    return shaped(response)
 
 
 def announce(response: Response, event: str) -> Response:

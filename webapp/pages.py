@@ -22,7 +22,7 @@ from .cache import article_version, renders
 from .content import Article
 from .discussion import find_parent, page_of_threads, reply_view, visible_count
 from .forms import CommentForm
-from .htmx import vary
+from .htmx import shaped, vary
 from .templating import ui_locale
 
 
@@ -123,13 +123,13 @@ def comment_page(article: Article, page: int) -> Response:
     if not visitor.sees_public_page(article.slug):
         own_ids = visitor.own_comment_ids()
         html = render_comment_page(article, page, own_ids)
-        return vary(personal(make_response(html)), "HX-Request")
+        return shaped(personal(make_response(html)))
     view = ("comments", article.slug, page, ui_locale())
     version = article_version(article.slug)
     html = renders().get_or_render(
         (*view, version), lambda: render_comment_page(article, page, set())
     )
-    return vary(public(make_response(html), (*view, version)), "HX-Request")
+    return shaped(public(make_response(html), (*view, version)))
 
 
 def render_comment_page(article: Article, page: int, own_ids: set[int]) -> str:

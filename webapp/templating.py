@@ -6,7 +6,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from .text import xml_text
@@ -27,6 +27,21 @@ def static_url(filename: str) -> str:
     """The URL of a static file, versioned by content so it can be cached forever."""
     version = file_version(current_app.static_folder, filename)
     return url_for("static", filename=filename, v=version)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A URL with scheme and host: from ``WARTA_BASE_URL`` when it is set, never from
+    a ``Host`` header a client chose; otherwise from the request."""
+    base = current_app.config["WARTA_BASE_URL"]
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def site_host() -> str:
+    """What the host of absolute URLs depends on: nothing when a base URL is set, the
+    request's host otherwise (a cache key for responses that hold absolute URLs)."""
+    return "" if current_app.config["WARTA_BASE_URL"] else request.host
 
 
 def ui_locale() -> str:
@@ -57,6 +72,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.filters["datetime"] = human_datetime
     app.jinja_env.filters["date"] = human_date
     app.jinja_env.filters["machine_time"] = machine_time
