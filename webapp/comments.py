@@ -14,7 +14,7 @@ from .content import Article
 from .discussion import find_parent, page_number, page_of, reply_view, visible_count
 from .extensions import client_address, csrf, db, limiter
 from .forms import CommentForm
-from .htmx import announce, is_htmx, render_varying
+from .htmx import announce, is_htmx, render_varying, shaped
 from .models import APPROVED_BEFORE, Comment, Status
 from .origin import CrossOriginRequest
 from .pages import comment_page, new_form, personal, render_article, shared
@@ -36,7 +36,7 @@ def index(slug: str):
     article = get_article(slug)
     page = page_number(request.args.get("page"))
     if not is_htmx():
-        return render_article(article, set(), page=page)
+        return shaped(render_article(article, set(), page=page))
     return comment_page(article, page)
 
 
