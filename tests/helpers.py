@@ -46,6 +46,7 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "WARTA_MIN_FILL_SECONDS": 0,
         "RATELIMIT_ENABLED": False,
         "WARTA_CACHE_STORAGE_URI": f"file://{tmp_path / 'cache'}",
+        "RATELIMIT_STORAGE_URI": f"warta+sqlite://{tmp_path / 'ratelimits.sqlite3'}",
     }
     if REDIS_URL:
         config["RATELIMIT_STORAGE_URI"] = REDIS_URL

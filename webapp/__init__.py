@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as default_config
 from . import content, origin
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .ratelimits import SCHEME
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -95,6 +96,9 @@ def finish_config(app: Flask) -> None:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         database = Path(app.instance_path) / "warta.sqlite3"
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        counters = Path(app.instance_path).resolve() / "ratelimits.sqlite3"
+        config["RATELIMIT_STORAGE_URI"] = f"{SCHEME}://{counters}"
     if config.get("SESSION_COOKIE_SECURE") is None:
         config["SESSION_COOKIE_SECURE"] = not app.debug
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]

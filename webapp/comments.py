@@ -167,7 +167,7 @@ def form_problem(
 
 @bp.post("/articles/<slug>/comments")
 @csrf.exempt  # the public form carries no token: the origin check protects it
-@limiter.limit(comment_rate_limit)
+@limiter.limit(comment_rate_limit, deduct_when=lambda response: response.status_code < 400)
 def create(slug: str):
     """Post a comment: validate, decide, store, then show it in place."""
     article = get_article(slug)

@@ -26,7 +26,7 @@ WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 # Every message of Warta's forms is its own, through Flask-Babel. With this on, Flask-WTF
 # would look for WTForms' catalogue on disk on every post (none exists for Indonesian).
 WTF_I18N_ENABLED = False
-RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_STORAGE_URI = None  # None: a file in instance/ that every worker shares; or redis://
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_ENABLED = True
 BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -44,6 +44,8 @@ WARTA_MAX_LINKS = 2
 WARTA_BLOCKLIST: list[str] | str = []
 WARTA_COMMENT_RATE_LIMIT = "5 per minute; 40 per hour"
 WARTA_LOGIN_RATE_LIMIT = "5 per 5 minutes"
+WARTA_ADMIN_IDLE_TIMEOUT = 2 * 60 * 60  # seconds without a request before an admin session ends
+WARTA_ADMIN_SESSION_LIFETIME = 12 * 60 * 60  # seconds after login that it ends in any case
 WARTA_CACHE_STORAGE_URI = None  # None: instance/cache/; file:///path, or redis://host:port/db
 WARTA_SQLITE_SYNCHRONOUS = "NORMAL"  # NORMAL | FULL (see README, "Durability")
 WARTA_TRUSTED_PROXIES = 0  # how many proxies in front set X-Forwarded-For

@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .ratelimits import network_of
+
 
 class Base(DeclarativeBase):
     # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
@@ -38,4 +40,9 @@ login_manager = LoginManager()
 # Flask-Login's session protection hashes the client's X-Forwarded-For, which any client
 # can forge; admin sessions are ended on the server instead (see auth.py).
 login_manager.session_protection = None
-limiter = Limiter(key_func=client_address)
+def limit_key() -> str:
+    """Whom the rate limits count: the client's address, IPv6 by its /64."""
+    return network_of(client_address())
+
+
+limiter = Limiter(key_func=limit_key)

@@ -16,7 +16,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 from .timeutil import UTCDateTime, utcnow
@@ -125,21 +125,37 @@ class Admin(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Changes when the password does, so that sessions made with the old one end.
-    session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Flask-Login's user interface.
+    # Flask-Login's user interface. The id it keeps in the session cookie is the token
+    # of this login (see AdminSession), set when the admin is loaded or logs in.
     is_authenticated = True
     is_active = True
     is_anonymous = False
+    login_token = ""
 
     def get_id(self) -> str:
-        return self.session_token
+        return self.login_token
 
     def __repr__(self) -> str:
         return f"<Admin {self.name}>"
+
+
+class AdminSession(db.Model):
+    """One login of an admin: the server ends it at logout, after the idle and the
+    absolute timeouts, and everywhere at once when asked or when the password changes.
+    Only a hash of the token is stored; the token itself is in the session cookie."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    admin: Mapped[Admin] = relationship(lazy="joined")
 
 
 class ModerationEntry(db.Model):
