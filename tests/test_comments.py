@@ -154,19 +154,14 @@ def test_rate_limit_is_429_with_retry_after_and_the_text_kept(app_factory):
 
 
 def test_plain_post_lands_on_the_page_of_its_thread(app, client):
-    """The redirect counts the threads this visitor sees before the comment's thread:
-    approved ones, placeholders kept for their replies, and the visitor's own held ones."""
+    """Pages hold 20 approved threads each; a new thread, held or not, comes after all of
+    them, and a reply is on its thread's page."""
     roots = [add_comment(app, body=f"Utas {n}") for n in range(20)]
-    add_comment(app, parent_id=roots[0], body="Balasan yang tetap")
-    set_status = {roots[0]: Status.TRASH, roots[1]: Status.TRASH}  # a placeholder, and gone
-    with app.app_context():
-        for comment_id, status in set_status.items():
-            db.session.get(Comment, comment_id).status = status
-        db.session.commit()
     app.config["WARTA_MODERATION"] = "all"  # held, but shown to the one who wrote it
-    first = post(client, comment="Yang ke-20")  # 18 approved + 1 placeholder before it
+    first = post(client, comment="Ditahan, setelah 20 utas")  # no second page of approved ones
     assert first.headers["Location"] == f"/articles/{ARTICLE}#comment-{stored(app)[-1].id}"
-    second = post(client, comment="Yang ke-21")  # ... and the visitor's own held one
+    add_comment(app, body="Utas ke-21")  # now there is a page 2
+    second = post(client, comment="Ditahan, setelah 21 utas")
     comment_id = stored(app)[-1].id
     assert second.headers["Location"] == f"/articles/{ARTICLE}/comments?page=2#comment-{comment_id}"
     assert f'id="comment-{comment_id}"' in client.get(second.headers["Location"]).get_data(as_text=True)
@@ -174,26 +169,24 @@ def test_plain_post_lands_on_the_page_of_its_thread(app, client):
     assert reply.headers["Location"] == f"/articles/{ARTICLE}#comment-{stored(app)[-1].id}"
 
 
-def test_a_new_approved_thread_is_placed_after_the_others_not_before_itself(app, client):
-    """A first post's place is counted from the figures kept per discussion version;
-    the new thread, approved at once, is not counted among those before it."""
+def test_a_new_approved_thread_is_placed_after_the_others(app, client):
     app.config["WARTA_MODERATION"] = "none"
     for n in range(19):
         add_comment(app, body=f"Utas {n}")
-    first = post(client, comment="Yang ke-20, disetujui")  # 19 before it: page 1
+    first = post(client, comment="Yang ke-20, disetujui")  # the 20th: page 1
     assert first.headers["Location"] == f"/articles/{ARTICLE}#comment-{stored(app)[-1].id}"
     newcomer = app.test_client()
     second = post(newcomer, comment="Yang ke-21, disetujui", email="budi@example.com")
-    comment_id = stored(app)[-1].id  # 20 before it: page 2, at the top
+    comment_id = stored(app)[-1].id  # the 21st: page 2, at the top
     assert second.headers["Location"] == f"/articles/{ARTICLE}/comments?page=2#comment-{comment_id}"
     html = newcomer.get(second.headers["Location"]).get_data(as_text=True)
     assert re.findall(r'<li id="comment-(\d+)" class="comment depth-0', html)[0] == str(comment_id)
 
 
 def test_own_held_threads_and_placeholders_take_their_place_across_pages(app, client):
-    """The visitor's own held threads and placeholders are read by id and merged with
-    the approved threads in time order, page by page, however many comments others
-    have waiting."""
+    """Pages are ranges of approved threads; the visitor's own held threads and the
+    placeholders are read by id and shown on the page whose range holds them, however
+    many comments others have waiting."""
     start = utcnow() - timedelta(hours=1)
     at = [start + timedelta(minutes=n) for n in range(30)]
     approved = [add_comment(app, body=f"Utas {n:02d}", created_at=at[2 * n]) for n in range(14)]
@@ -210,8 +203,8 @@ def test_own_held_threads_and_placeholders_take_their_place_across_pages(app, cl
         html = client.get(f"/articles/{ARTICLE}/comments?page={page}", headers=HTMX).get_data(as_text=True)
         shown.append([int(i) for i in re.findall(r'<li id="comment-(\d+)" class="comment depth-0', html)])
     # Approved threads at minutes 0, 2, ... 26; the own held one at 21; the placeholder at 29.
-    order = approved[:11] + [own] + approved[11:] + [placeholder]
-    assert shown == [order[:6], order[6:12], order[12:]]
+    assert shown == [approved[:6], approved[6:11] + [own, approved[11]], approved[12:] + [placeholder]]
+    assert client.get(f"/articles/{ARTICLE}/comments?page=4", headers=HTMX).status_code == 404
     assert "Orang lain" not in "".join(
         client.get(f"/articles/{ARTICLE}/comments?page={page}", headers=HTMX).get_data(as_text=True)
         for page in (1, 2, 3))

@@ -236,7 +236,7 @@ def comment_posted(article: Article, comment: Comment, requested_parent: Comment
 
 def comment_url(comment: Comment) -> str:
     """Where a comment can be read: its page of threads, at its anchor."""
-    page = page_of(comment, visitor.own_comment_ids())
+    page = page_of(comment)
     anchor = f"comment-{comment.id}"
     if page == 1:
         return url_for("articles.show", slug=comment.article_slug, _anchor=anchor)

@@ -4,14 +4,15 @@ values; the session is ``visitor``'s business."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime
 
 from flask import abort, current_app
-from sqlalchemy import select
+from sqlalchemy import Integer, func, literal, select, tuple_
 
 from .cache import article_version, renders
 from .extensions import db
-from .models import OWN_WAITING, ROOTS_BEFORE, Comment, Status, approved_count, comments
+from .models import OWN_WAITING, Comment, Status, approved_count, comments
 from .numbers import parse_number
 from .threads import CommentView, build_threads, present
 
@@ -46,12 +47,55 @@ def extra_roots(slug: str, own_ids: set[int]) -> set[int]:
     return own_ids | placeholder_roots(slug).keys()
 
 
-def page_of_roots(slug: str, page: int, per_page: int, extra: set[int]) -> tuple[list, bool]:
+def page_starts(slug: str) -> list[tuple[datetime, int]]:
+    """Where each page of threads begins: the (time, id) of every ``per_page``-th approved
+    top-level comment, oldest first, computed once per discussion version. Any page is
+    then read by its range of keys, at the same cost however deep it is."""
+    key = ("page-starts", slug, article_version(slug))
+    found = renders().get(key)
+    if found is None:
+        per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
+        position = func.row_number().over(order_by=(Comment.created_at, Comment.id)) - 1
+        ranked = (
+            select(Comment.created_at, Comment.id, position.label("position"))
+            .where(
+                Comment.article_slug == slug,
+                Comment.status == Status.APPROVED,
+                Comment.parent_id.is_(None),
+            )
+            .subquery()
+        )
+        rows = db.session.execute(
+            select(ranked.c.created_at, ranked.c.id)
+            .where(ranked.c.position % per_page == 0)
+            .order_by(ranked.c.position)
+        )
+        found = [(created, comment_id) for created, comment_id in rows]
+        renders().put(key, found)
+    return found
+
+
+def comment_key(created_at: datetime, comment_id: int):
+    """A (time, id) pair to compare ``Comment``'s keys with, typed as its columns."""
+    return tuple_(literal(created_at, Comment.created_at.type), literal(comment_id, Integer))
+
+
+def page_count(slug: str) -> int:
+    return max(len(page_starts(slug)), 1)
+
+
+def page_of_roots(slug: str, page: int, extra: set[int]) -> tuple[list[Comment], bool]:
     """The top-level comments on one page, oldest first, and whether more follow: the
-    approved ones, and those among ``extra`` (the visitor's own, placeholders). Each
-    kind is read by its own index, never by walking all of an article's comments (an
-    article may hold many held ones); they are merged here."""
-    wanted = page * per_page + 1  # everything up to the end of this page, and one more
+    approved ones whose keys fall in the page's range, and those among ``extra`` (the
+    visitor's own, placeholders) that fall in it too. 404 past the last page."""
+    starts = page_starts(slug)
+    if page > page_count(slug):
+        abort(404)
+    lower = starts[page - 1] if page > 1 else None
+    upper = starts[page] if page < len(starts) else None
+    keys = tuple_(Comment.created_at, Comment.id)
+    in_range = [keys >= comment_key(*lower)] if lower else []
+    in_range += [keys < comment_key(*upper)] if upper else []
     roots = list(
         db.session.scalars(
             select(Comment)
@@ -59,9 +103,9 @@ def page_of_roots(slug: str, page: int, per_page: int, extra: set[int]) -> tuple
                 Comment.article_slug == slug,
                 Comment.status == Status.APPROVED,
                 Comment.parent_id.is_(None),
+                *in_range,
             )
             .order_by(Comment.created_at, Comment.id)
-            .limit(wanted)
         )
     )
     if extra:
@@ -71,24 +115,17 @@ def page_of_roots(slug: str, page: int, per_page: int, extra: set[int]) -> tuple
             if comment.article_slug == slug
             and comment.parent_id is None
             and comment.status != Status.APPROVED
+            and (lower is None or (comment.created_at, comment.id) >= lower)
+            and (upper is None or (comment.created_at, comment.id) < upper)
         ]
         roots.sort(key=lambda comment: (comment.created_at, comment.id))
-    on_page = roots[(page - 1) * per_page : wanted]
-    return on_page[:per_page], len(on_page) > per_page
-
-
-def roots_before(slug: str, root_id: int, own_ids: set[int]) -> int:
-    """How many top-level comments this visitor sees before the thread ``root_id``
-    (the same choice as ``page_of_roots``, counted in one query)."""
-    parameters = {"slug": slug, "root_id": root_id, "extra": list(extra_roots(slug, own_ids))}
-    return db.session.execute(ROOTS_BEFORE, parameters).scalar_one()
+    return roots, upper is not None
 
 
 def page_of_threads(slug: str, page: int, own_ids: set[int]) -> tuple[list[CommentView], bool]:
     """The threads on one page of comments as this visitor sees them, and whether more
     pages follow."""
-    per_page = current_app.config["WARTA_COMMENTS_PER_PAGE"]
-    roots, has_more = page_of_roots(slug, page, per_page, extra_roots(slug, own_ids))
+    roots, has_more = page_of_roots(slug, page, extra_roots(slug, own_ids))
     replies = []
     if roots:
         replies = db.session.scalars(
@@ -100,10 +137,10 @@ def page_of_threads(slug: str, page: int, own_ids: set[int]) -> tuple[list[Comme
     return threads, has_more
 
 
-def page_of(comment: Comment, own_ids: set[int]) -> int:
-    """The page of threads on which this visitor finds ``comment``."""
-    earlier = roots_before(comment.article_slug, comment.root_id, own_ids)
-    return earlier // current_app.config["WARTA_COMMENTS_PER_PAGE"] + 1
+def page_of(comment: Comment) -> int:
+    """The page of threads on which ``comment`` is found."""
+    root = comment if comment.parent_id is None else db.session.get(Comment, comment.root_id)
+    return max(bisect_right(page_starts(comment.article_slug), (root.created_at, root.id)), 1)
 
 
 def page_number(raw: str | None) -> int:

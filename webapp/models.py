@@ -85,25 +85,6 @@ APPROVED_COUNT = select(func.count()).where(
 # comments: statements about "these ids" constrain on the ids alone and apply the other
 # conditions as a FILTER, so that no planner walks all of an article's comments instead.
 
-# How many top-level comments a visitor sees before a thread: approved ones, and the
-# visitor's own or placeholder ones (``extra``), older than the thread's first comment.
-_thread = comments.alias("thread")
-_thread_started = (
-    select(_thread.c.created_at).where(_thread.c.id == bindparam("root_id")).scalar_subquery()
-)
-_root_before_thread = (
-    _c.article_slug == bindparam("slug"),
-    _c.parent_id.is_(None),
-    _c.created_at < _thread_started,
-)
-ROOTS_BEFORE = select(
-    select(func.count())
-    .where(*_root_before_thread, _c.status == Status.APPROVED.value)
-    .scalar_subquery()
-    + select(func.count().filter(*_root_before_thread, _c.status != Status.APPROVED.value))
-    .where(_c.id.in_(bindparam("extra", expanding=True)))
-    .scalar_subquery()
-)
 # How many of these comments of an article wait for moderation.
 OWN_WAITING = select(
     func.count().filter(_c.article_slug == bindparam("slug"), _c.status != Status.APPROVED.value)
