@@ -23,10 +23,14 @@ serve: $(VENV)/.installed
 PG_TEST_URL    ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
+# Both passes run whatever the first one says; the target fails if either failed.
 test: $(VENV)/.installed-test system-deps services
 	bash .ci/static-checks
-	$(BIN)/python -m pytest
-	WARTA_TEST_DATABASE_URL=$(PG_TEST_URL) WARTA_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest
+	@status=0; \
+	$(BIN)/python -m pytest || status=1; \
+	WARTA_TEST_DATABASE_URL=$(PG_TEST_URL) WARTA_TEST_REDIS_URL=$(REDIS_TEST_URL) \
+	  $(BIN)/python -m pytest || status=1; \
+	exit $$status
 
 services:
 	bash .ci/services

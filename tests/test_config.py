@@ -79,3 +79,15 @@ def test_session_cookie_flags(tmp_path, monkeypatch, secure, debug, expected):
     assert cookie.startswith("__Host-session=" if expected else "session=")
     with app.app_context():
         db.engine.dispose()
+
+
+def test_plain_http_from_another_machine_with_secure_cookies_says_what_to_set(app_factory, caplog):
+    app = app_factory(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    lan = client.get("/admin/login", environ_overrides={"REMOTE_ADDR": "192.168.1.20"})
+    assert "WARTA_SESSION_COOKIE_SECURE=false" in lan.get_data(as_text=True)
+    assert "WARTA_SESSION_COOKIE_SECURE=false" in caplog.text
+    local = client.get("/admin/login")  # from loopback: browsers keep Secure cookies there
+    assert "WARTA_SESSION_COOKIE_SECURE" not in local.get_data(as_text=True)
+    secure = client.get("/admin/login", base_url="https://localhost", environ_overrides={"REMOTE_ADDR": "192.168.1.20"})
+    assert "WARTA_SESSION_COOKIE_SECURE" not in secure.get_data(as_text=True)
