@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from webapp import create_app
 from webapp.content import CONTENT_DIR, parse_article
 
-from helpers import ARTICLE, HTMX, make_config
+from helpers import ARTICLE, HTMX
 
 # The article as the product's owner gave it, kept beside the tests.
 SEED = Path(__file__).resolve().parent / "reference" / "seed-article.txt"
@@ -150,19 +149,15 @@ def test_static_files_have_versioned_immutable_urls(client):
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
-def test_english_interface_through_config(tmp_path):
-    app = create_app(make_config(tmp_path, WARTA_LOCALE="en"))
-    with app.app_context():
-        from webapp.extensions import db
-
-        db.create_all()
+def test_english_interface_through_config(app_factory):
+    app = app_factory(WARTA_LOCALE="en")
     html = app.test_client().get(f"/articles/{ARTICLE}").get_data(as_text=True)
     assert '<html lang="en">' in html
     assert "Leave a Reply" in html and "Open all sections" in html
     assert "Tinggalkan Balasan" not in html
 
 
-def test_a_second_content_file_publishes_a_second_article(tmp_path):
+def test_a_second_content_file_publishes_a_second_article(app_factory, tmp_path):
     content = tmp_path / "content"
     content.mkdir()
     for path in CONTENT_DIR.glob("*.md"):
@@ -172,11 +167,7 @@ def test_a_second_content_file_publishes_a_second_article(tmp_path):
         "Lede kedua.\n\n## 1. Bagian Satu\n\nFoto/Reuters\n\nIsi bagian satu.\n",
         encoding="utf-8",
     )
-    app = create_app(make_config(tmp_path, WARTA_CONTENT_DIR=str(content)))
-    with app.app_context():
-        from webapp.extensions import db
-
-        db.create_all()
+    app = app_factory(WARTA_CONTENT_DIR=str(content))
     client = app.test_client()
     html = client.get("/articles/artikel-kedua").get_data(as_text=True)
     assert "<h1 id=\"article-title\">Artikel Kedua</h1>" in html

@@ -13,17 +13,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text
 
-from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Admin, Comment, Status
 
-from helpers import ADMIN_NAME, AuthActions, add_comment, create_admin_account, make_config
+from helpers import ADMIN_NAME, AuthActions, add_comment
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_db_upgrade_creates_the_schema_the_models_describe(tmp_path):
-    app = create_app(make_config(tmp_path))
+def test_db_upgrade_creates_the_schema_the_models_describe(app_factory):
+    app = app_factory(create_tables=False)
     with app.app_context():
         db.drop_all()  # start from nothing (PostgreSQL keeps tables between tests)
     runner = app.test_cli_runner()
@@ -64,8 +63,8 @@ def test_migrations_upgrade_the_released_schema_and_keep_its_data(app_factory):
 
 
 @pytest.mark.sqlite_only
-def test_the_sqlite_file_is_in_wal_mode(tmp_path):
-    app = create_app(make_config(tmp_path))
+def test_the_sqlite_file_is_in_wal_mode(app_factory, tmp_path):
+    app = app_factory(create_tables=False)
     assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
     with sqlite3.connect(tmp_path / "warta.sqlite3") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -86,8 +85,8 @@ def test_connections_use_wal_busy_timeout_and_foreign_keys(app):
 
 
 @pytest.mark.sqlite_only
-def test_sqlite_can_sync_every_commit(tmp_path):
-    app = create_app(make_config(tmp_path, WARTA_SQLITE_SYNCHRONOUS="full"))
+def test_sqlite_can_sync_every_commit(app_factory):
+    app = app_factory(create_tables=False, WARTA_SQLITE_SYNCHRONOUS="full")
     with app.app_context():
         connection = db.engine.raw_connection()
         try:
@@ -95,7 +94,7 @@ def test_sqlite_can_sync_every_commit(tmp_path):
         finally:
             connection.close()
     with pytest.raises(ValueError, match="WARTA_SQLITE_SYNCHRONOUS is NORMAL or FULL"):
-        create_app(make_config(tmp_path, WARTA_SQLITE_SYNCHRONOUS="OFF"))
+        app_factory(create_tables=False, WARTA_SQLITE_SYNCHRONOUS="OFF")
 
 
 def test_admin_create_passwd_delete(app, client):
@@ -159,7 +158,7 @@ def test_csv_cells_never_read_as_formulas(app, start):
 
 
 @pytest.mark.sqlite_only
-def test_backup_makes_a_copy_that_opens_and_holds_every_comment(app, tmp_path):
+def test_backup_makes_a_copy_that_opens_and_holds_every_comment(app, app_factory, tmp_path):
     ids = [add_comment(app, body=f"cadangan {n}") for n in range(30)]
     target = tmp_path / "backup" / "copy.sqlite3"
     target.parent.mkdir()
@@ -170,7 +169,7 @@ def test_backup_makes_a_copy_that_opens_and_holds_every_comment(app, tmp_path):
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert [r[0] for r in copy.execute("SELECT id FROM comments ORDER BY id")] == ids
     # Restoring is pointing the app at the copy.
-    restored = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}"))
+    restored = app_factory(create_tables=False, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}")
     html = restored.test_client().get("/articles/putin-kim-pakta-pertahanan").get_data(as_text=True)
     assert "30 Komentar" in html
     assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code != 0  # never overwrites
@@ -182,11 +181,6 @@ def test_commands_have_help(app):
                     ["comments", "export"], ["backup"]):
         result = runner.invoke(args=[*command, "--help"])
         assert result.exit_code == 0 and len(result.output.splitlines()[2]) > 10
-
-
-def test_admin_fixture_creates_a_working_account(app, client):
-    create_admin_account(app, "kedua")
-    assert AuthActions(client).login(name="kedua").status_code == 303
 
 
 def test_purge_personal_clears_old_addresses_and_keeps_the_policy_working(app, client):

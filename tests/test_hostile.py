@@ -102,15 +102,11 @@ def test_ids_of_another_article_are_refused(app, client):
 
 
 @pytest.mark.parametrize("trusted_proxies", [0, 1])
-def test_x_forwarded_for_cannot_dodge_the_rate_limit(tmp_path, trusted_proxies):
-    from webapp import create_app
+def test_x_forwarded_for_cannot_dodge_the_rate_limit(app_factory, trusted_proxies):
+    from helpers import form_fields
 
-    from helpers import form_fields, make_config
-
-    app = create_app(make_config(tmp_path, RATELIMIT_ENABLED=True, WARTA_COMMENT_RATE_LIMIT="2 per minute",
-                                 WARTA_TRUSTED_PROXIES=trusted_proxies, WARTA_MODERATION="none"))
-    with app.app_context():
-        db.create_all()
+    app = app_factory(RATELIMIT_ENABLED=True, WARTA_COMMENT_RATE_LIMIT="2 per minute",
+                      WARTA_TRUSTED_PROXIES=trusted_proxies, WARTA_MODERATION="none")
     client = app.test_client()
     statuses = []
     for n in range(4):
