@@ -198,26 +198,17 @@ def device_key() -> str:
     return "login-device:" + device_nonce()
 
 
+def failed_logins_limit(**options):
+    """The login limit, counting failed attempts only."""
+    return limiter.limit(login_rate_limit, methods=["POST"], deduct_when=failed_login, **options)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 # A browser unknown for this name is limited per address and per name; one that logged
 # in as this admin before, by its device cookie alone.
-@limiter.limit(
-    login_rate_limit, methods=["POST"], deduct_when=failed_login, exempt_when=from_known_device
-)
-@limiter.limit(
-    login_rate_limit,
-    methods=["POST"],
-    deduct_when=failed_login,
-    key_func=login_name_key,
-    exempt_when=from_known_device,
-)
-@limiter.limit(
-    login_rate_limit,
-    methods=["POST"],
-    deduct_when=failed_login,
-    key_func=device_key,
-    exempt_when=from_unknown_device,
-)
+@failed_logins_limit(exempt_when=from_known_device)
+@failed_logins_limit(key_func=login_name_key, exempt_when=from_known_device)
+@failed_logins_limit(key_func=device_key, exempt_when=from_unknown_device)
 def login():
     """The login form; a successful login starts a fresh session."""
     form = LoginForm()
