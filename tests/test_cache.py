@@ -5,11 +5,10 @@ import re
 
 import pytest
 
-from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Comment, Status
 
-from helpers import ARTICLE, HTMX, add_comment, hidden_fields, make_config, post
+from helpers import ARTICLE, HTMX, add_comment, hidden_fields, post
 
 
 def set_status(app, comment_id, status):
@@ -41,11 +40,8 @@ def test_a_comment_posted_approved_shows_at_once(app_factory):
         assert "Langsung tampil" in reader.get(url, headers=headers).get_data(as_text=True), url
 
 
-def test_another_worker_sees_a_change_at_once(tmp_path):
-    config = make_config(tmp_path)
-    first, second = create_app(config), create_app(config)  # two workers: one database, one cache dir
-    with first.app_context():
-        db.create_all()
+def test_another_worker_sees_a_change_at_once(app_factory):
+    first, second = app_factory(), app_factory(create_tables=False)  # one database, one cache dir
     comment_id = add_comment(first, status=Status.PENDING, body="Dari pekerja lain")
     reader = first.test_client()
     assert "Dari pekerja lain" not in reader.get(f"/articles/{ARTICLE}").get_data(as_text=True)
