@@ -20,7 +20,7 @@ from .origin import CrossOriginRequest
 from .pages import comment_page, new_form, personal, render_article, shared
 from .policy import Decision, Rules, Submission, decide, truncate_ip
 from .signing import email_key
-from .templating import site_host, ui_locale
+from .templating import site_origin, ui_locale
 from .text import normalised
 from .threads import present
 
@@ -289,7 +289,7 @@ def feed(slug: str):
     """An Atom feed of the article's approved comments, newest first."""
     article = get_article(slug)
     return shared(
-        ("feed", slug, ui_locale(), site_host(), article_version(slug)),
+        ("feed", slug, ui_locale(), site_origin(), article_version(slug)),
         lambda: render_feed(article),
         mimetype="application/atom+xml",
     )

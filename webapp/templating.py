@@ -38,10 +38,10 @@ def absolute_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def site_host() -> str:
-    """What the host of absolute URLs depends on: nothing when a base URL is set, the
-    request's host otherwise (a cache key for responses that hold absolute URLs)."""
-    return "" if current_app.config["WARTA_BASE_URL"] else request.host
+def site_origin() -> str:
+    """What absolute URLs depend on: nothing when a base URL is set, the request's
+    scheme and host otherwise (a cache key for responses that hold absolute URLs)."""
+    return "" if current_app.config["WARTA_BASE_URL"] else request.host_url
 
 
 def ui_locale() -> str:
