@@ -121,3 +121,19 @@ def test_x_forwarded_for_cannot_dodge_the_rate_limit(app_factory, trusted_proxie
     with app.app_context():
         ips = set(db.session.scalars(select(Comment.ip)))
     assert ips == ({"203.0.113.0"} if trusted_proxies else {"192.0.2.0"})
+
+
+@pytest.mark.parametrize("parent", ["abc", "\u00b2", "\u2460", "1" * 5000])
+def test_a_bad_parent_while_rate_limited_is_a_429_with_the_text_kept(app_factory, parent):
+    from helpers import HTMX, form_fields
+
+    app = app_factory(RATELIMIT_ENABLED=True, WARTA_COMMENT_RATE_LIMIT="1 per minute", WARTA_MODERATION="none")
+    client = app.test_client()
+    data = {**form_fields(client), "comment": "Pertama", "author": "A", "email": "a@example.com"}
+    assert client.post(f"/articles/{ARTICLE}/comments", data=data).status_code == 303
+    for headers in ({}, HTMX):
+        data = {**form_fields(client), "comment": "Teks yang tertahan", "author": "A", "email": "a@example.com",
+                "parent": parent, "inline": "1"}
+        response = client.post(f"/articles/{ARTICLE}/comments", data=data, headers=headers)
+        assert response.status_code == 429
+        assert "Teks yang tertahan</textarea>" in response.get_data(as_text=True)
