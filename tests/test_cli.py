@@ -132,7 +132,7 @@ def test_backup_makes_a_copy_that_opens_and_holds_every_comment(app, tmp_path):
     # Restoring is pointing the app at the copy.
     restored = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}"))
     html = restored.test_client().get("/articles/putin-kim-pakta-pertahanan").get_data(as_text=True)
-    assert "30 Komentar" in html
+    assert "30 komentar" in html
     assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code != 0  # never overwrites
 
 

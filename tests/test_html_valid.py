@@ -1,6 +1,6 @@
 """The pages are valid HTML for the Nu HTML Checker (htmx's hx-* attributes aside)."""
 
-from helpers import ARTICLE, add_comment
+from helpers import ARTICLE, add_comment, post
 from html_check import nu_errors
 
 
@@ -19,4 +19,7 @@ def test_article_pages_are_valid_html(app, client, tmp_path):
             data={"comment": " ", "email": "bad", "url": "javascript:x"},
         ).get_data(as_text=True),
     }
+    posted = post(client, author="Citra", comment="Baru saja")
+    pages["just-posted"] = client.get(posted.headers["Location"]).get_data(as_text=True)
+    assert 'class="comment-thanks"' in pages["just-posted"]
     assert nu_errors(pages, tmp_path) == []
