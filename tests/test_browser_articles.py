@@ -129,7 +129,7 @@ def test_opening_a_section_shows_its_address_without_adding_history(page):
     page.locator("#bagian-3").get_by_text(SECTION_TEXT[3]).wait_for()
     # Closing the section in the address takes it out again.
     page.locator("#bagian-3 summary").click()
-    page.wait_for_function("location.hash === ''")
+    page.wait_for_function("() => location.hash === ''")
     assert page.url.endswith(f"/articles/{ARTICLE}")
     assert page.evaluate("history.length") == entries
     # "Open all" changes no address.

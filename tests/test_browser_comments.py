@@ -136,7 +136,7 @@ def test_after_posting_focus_and_thanks_are_on_the_new_comment(app, page):
     page.locator(f"#reply-{parent}-commentform").get_by_role("button", name="Kirim Komentar").click()
     reply = page.locator(f"#children-{parent} > li.comment").last
     reply.get_by_text("Balasan saya").wait_for()
-    page.wait_for_function("document.activeElement.classList.contains('comment-thanks')")
+    page.wait_for_function("() => document.activeElement.classList.contains('comment-thanks')")
     focused = page.evaluate("document.activeElement.closest('li.comment').id")
     assert focused == reply.get_attribute("id")
     assert "Komentar Anda telah diterbitkan" in page.evaluate("document.activeElement.textContent")
@@ -188,7 +188,7 @@ def test_an_error_on_the_main_form_does_not_pull_focus_back_later(app, page):
     assert page.evaluate("document.activeElement.id") != "email"
     page.locator(f"#comment-{parent}").get_by_role("link", name="Balas ke Budi").click()
     page.locator(f"#reply-slot-{parent} textarea").wait_for()
-    page.wait_for_function(f"document.activeElement.id === 'reply-{parent}-comment'")
+    page.wait_for_function(f"() => document.activeElement.id === 'reply-{parent}-comment'")
     page.wait_for_timeout(200)
     assert page.evaluate("document.activeElement.id") == f"reply-{parent}-comment"
 

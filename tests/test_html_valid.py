@@ -23,3 +23,23 @@ def test_article_pages_are_valid_html(app, client, tmp_path):
     pages["just-posted"] = client.get(posted.headers["Location"]).get_data(as_text=True)
     assert 'class="comment-thanks"' in pages["just-posted"]
     assert nu_errors(pages, tmp_path) == []
+
+
+def test_admin_pages_are_valid_html(app, client, auth, tmp_path):
+    from webapp.models import Status
+
+    held = add_comment(app, status=Status.PENDING, author="Ani", url="https://ani.example/a-b", body="Tahan")
+    add_comment(app, status=Status.PENDING, author="Budi")
+    auth.login()
+    token = auth.csrf()
+    acted = client.post(f"/admin/comments/{held}/spam", data={"csrf_token": token, "status": "pending"})
+    pages = {
+        "queue-after-action": client.get(acted.headers["Location"]).get_data(as_text=True),
+        "queue-bulk-error": client.post("/admin/comments/bulk", data={"csrf_token": token, "action": "spam"}).get_data(as_text=True),
+        "log": client.get("/admin/log").get_data(as_text=True),
+    }
+    assert "Urungkan" in pages["queue-after-action"]
+    client.post("/admin/logout", data={"csrf_token": token})
+    failed = client.post("/admin/login", data={"csrf_token": auth.csrf("/admin/login"), "name": "x", "password": "y"})
+    pages["login-failed"] = failed.get_data(as_text=True)
+    assert nu_errors(pages, tmp_path) == []

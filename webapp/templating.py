@@ -2,12 +2,14 @@
 the UI's language and the site's timezone."""
 
 import hashlib
+import re
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, url_for
 from flask_babel import format_date, format_datetime, get_locale, get_timezone
+from markupsafe import Markup, escape
 
 # Babel patterns per UI language; Indonesian writes "26 November 2026 pukul 03.09".
 DATETIME_PATTERNS = {"id": "d MMMM yyyy 'pukul' HH.mm", "en": "d MMMM yyyy 'at' HH:mm"}
@@ -99,6 +101,17 @@ def initials(name: str) -> str:
     return letters.upper() or "?"
 
 
+# Where an address may break without breaking a word: after a run of separators, and
+# before "@".
+BREAK_POINTS = re.compile(r"(?<=[/.?&=_-])(?![/.?&=_-])|(?=@)")
+
+
+def breakable(text: str) -> Markup:
+    """An email or web address that may wrap at its separators (<wbr>), never inside a
+    word, so that a narrow column does not cut "example" into "exam" and "ple"."""
+    return Markup("<wbr>").join(escape(part) for part in BREAK_POINTS.split(text) if part)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
@@ -111,6 +124,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.filters["local_iso"] = local_iso
     app.jinja_env.filters["initials"] = initials
+    app.jinja_env.filters["breakable"] = breakable
     # HTML as text, for feeds that carry it escaped inside XML.
     app.jinja_env.filters["html_source"] = str
     app.jinja_env.globals["html_lang"] = ui_language

@@ -111,27 +111,31 @@
   }
 
   // A row of the moderation queue removes itself after an action; focus goes on to the
-  // next row's first action (or the previous row's, at the end), or to the notice.
-  function keepFocusInQueue(event) {
+  // next row's first action (or the previous row's, at the end), or to the notice. The
+  // row is noted before the request: once it is gone, htmx fires its events on document.
+  var acted = null;
+
+  function noteQueueRow(event) {
     var button = event.target;
     if (!(button instanceof Element) || !button.matches(".queue-actions button")) return;
     var row = button.closest(".queue-row");
-    var next = row && (row.nextElementSibling || row.previousElementSibling);
-    button.addEventListener("htmx:finally:request", function () {
-      if (row.isConnected) return;
-      var target = next && next.isConnected && next.querySelector(".queue-actions button");
-      if (target) {
-        target.focus();
-      } else {
-        var notice = document.getElementById("queue-status");
-        if (notice) notice.focus();
-      }
-    }, { once: true });
+    acted = { button: button, row: row, next: row && (row.nextElementSibling || row.previousElementSibling) };
+  }
+
+  function keepFocusInQueue(event) {
+    var ctx = event.detail && event.detail.ctx;
+    if (!acted || !ctx || ctx.sourceElement !== acted.button) return;
+    var done = acted;
+    acted = null;
+    if (!done.row || done.row.isConnected) return;  // refused: the row and the focus stay
+    var target = done.next && done.next.isConnected && done.next.querySelector(".queue-actions button");
+    if (!target) target = document.getElementById("queue-status");
+    if (target) target.focus();
   }
 
   // The moderation queue's "select all on this page" box (hidden without JavaScript).
   function revealSelectAll() {
-    document.querySelectorAll("[data-select-all]").forEach(function (box) { box.hidden = false; });
+    document.querySelectorAll("[data-select-all-label]").forEach(function (label) { label.hidden = false; });
   }
 
   function selectAll(event) {
@@ -150,7 +154,8 @@
   document.addEventListener("keydown", escapeReply);
   document.addEventListener("submit", forgetSentDraft);
   document.addEventListener("change", selectAll);
-  document.addEventListener("htmx:before:request", keepFocusInQueue);
+  document.addEventListener("htmx:before:request", noteQueueRow);
+  document.addEventListener("htmx:finally:request", keepFocusInQueue);
   document.addEventListener("htmx:after:settle", revealSelectAll);
   document.addEventListener("htmx:after:settle", restoreDraft);
   window.addEventListener("hashchange", openFromHash);
