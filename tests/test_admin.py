@@ -157,6 +157,7 @@ def test_queue_shows_rows_with_masked_email_and_counts(app, client, auth):
     assert "https://penanya.example" in text and "203.0.113.0" in html
     assert "Apakah ini &lt;b&gt;benar&lt;/b&gt;?" in html
     assert "balasan untuk Induk" in html and "ditahan: komentar pertama dari alamat ini" in html
+    assert '<div id="queue-status" class="queue-status" role="status" tabindex="-1"></div>' in html  # empty
     assert re.search(r'Menunggu <span class="count">1</span>', html)
     assert re.search(r'Disetujui <span class="count">1</span>', html)
     assert re.search(r'Spam <span class="count">1</span>', html)

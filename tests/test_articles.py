@@ -247,3 +247,15 @@ def test_content_parser_reads_the_byline_and_shortens_the_description():
     assert article.author == "Ani"
     assert article.description == ("Kata " * 30).strip() + "…"
     assert len(article.description) <= 155
+
+
+def test_the_first_view_stays_under_30_kb_gzipped(client):
+    import gzip
+
+    html = client.get(f"/articles/{ARTICLE}").get_data()
+    sizes = {"html": len(gzip.compress(html, compresslevel=6))}
+    for url in re.findall(rb'(?:href|src)="(/static/[^"]+)"', html):
+        with client.get(url.decode()) as response:
+            sizes[url.decode()] = len(gzip.compress(response.get_data(), compresslevel=6))
+    assert len(sizes) == 5  # the page, its icon, stylesheet, htmx and warta.js
+    assert sum(sizes.values()) <= 30 * 1024, sizes
