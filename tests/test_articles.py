@@ -29,6 +29,11 @@ def text_of(html: str) -> str:
     return " ".join(text.split())
 
 
+def screen_part(html: str) -> str:
+    """The page without its print edition (the text of closed sections, for print only)."""
+    return re.sub(r'<div class="print-edition" hidden>.*?</div>\s*</article>', "</article>", html, flags=re.S)
+
+
 def test_home_redirects_to_the_home_article(client):
     response = client.get("/")
     assert response.status_code == 302
@@ -47,8 +52,8 @@ def test_article_page_shows_headline_lede_and_collapsed_sections(client):
     for title in SECTION_TITLES:
         number, name = title.split(". ", 1)
         assert f'<span class="section-number">{number}.</span> {name}' in html
-    # Section text is loaded on demand, not sent with the collapsed page.
-    assert "Perjanjian kemitraan komprehensif yang ditandatangani" not in html
+    # On screen, section text is loaded on demand, not sent inside the collapsed sections.
+    assert "Perjanjian kemitraan komprehensif yang ditandatangani" not in screen_part(html)
     assert f'href="/articles/{ARTICLE}/sections/1#bagian-1"' in html
     # The original site's banner and its "Leave a Reply" are not article text.
     assert BANNER not in html
@@ -75,13 +80,52 @@ def test_section_url_without_htmx_is_the_page_with_that_section_open(client):
     assert '<details class="section" id="bagian-3" open>' in html
     assert "Putin mengatakan bahwa Moskow sedang berjuang melawan kebijakan hegemonik" in html
     assert 'id="bagian-1" hx-get=' in html  # the others stay collapsed
-    assert "Perjanjian kemitraan komprehensif yang ditandatangani" not in html
+    assert "Perjanjian kemitraan komprehensif yang ditandatangani" not in screen_part(html)
 
 
 def test_boosted_and_history_restore_requests_get_the_whole_page(client):
     for extra in ({"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}):
         html = client.get(f"/articles/{ARTICLE}/sections/2", headers={**HTMX, **extra}).get_data(as_text=True)
         assert "<html" in html
+
+
+def test_a_page_with_closed_sections_carries_their_text_for_print_only(client):
+    html = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    edition = html[html.index('<div class="print-edition" hidden>'):html.index("</article>")]
+    for title in SECTION_TITLES:
+        number, name = title.split(". ", 1)
+        assert f'<span class="section-number">{number}.</span> {name}' in edition
+    assert edition.count('<p class="photo-credit">Foto/AP</p>') == 5
+    assert "Perjanjian kemitraan komprehensif yang ditandatangani" in edition
+    assert " id=" not in edition  # no id twice in the page
+    everything = client.get(f"/articles/{ARTICLE}?sections=all").get_data(as_text=True)
+    assert "print-edition" not in everything  # all open: the sections themselves print
+
+
+def test_each_section_heading_has_a_link_to_copy(client):
+    html = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    for number in range(1, 6):
+        assert re.search(
+            rf'<a class="section-anchor" href="#bagian-{number}">.*?Tautan ke bagian {number}</span></a>', html
+        )
+
+
+def test_meta_description_is_the_lede_as_plain_text(client):
+    html = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    description = re.search(r'<meta name="description" content="([^"]*)">', html).group(1)
+    assert description.startswith("Para pemimpin Korea Utara dan Rusia menandatangani perjanjian")
+    assert 120 <= len(description) <= 155 and description.endswith("…")
+    assert "<" not in description and "  " not in description
+
+
+def test_masthead_byline_and_date_line(client):
+    html = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
+    masthead = html[html.index('<header class="masthead">'):html.index("</header>")]
+    assert '<a class="site-name" href="/">Warta</a>' in masthead
+    assert re.search(r'<p class="masthead-date"><time datetime="\d{4}-\d\d-\d\d">(Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), \d', masthead)
+    assert '<p class="byline-author">Oleh Tim Redaksi Warta</p>' in html
+    assert '<time datetime="2024-06-19">Rabu, 19 Juni 2024</time>' in html
+    assert "Sumber: AP" in html
 
 
 def test_open_all_sections_link_renders_every_section(client):
@@ -185,3 +229,24 @@ def test_content_parser_separates_credit_and_sections():
     assert "&lt;b&gt;" in article.sections[0].html  # raw HTML in content is not trusted
     assert article.sections[1].credit == ""
     assert "“quote”" in article.lede_html
+    assert (article.author, article.description) == ("", "A “quote”.")
+
+
+def test_content_parser_reads_the_byline_and_shortens_the_description():
+    lede = "Kata " * 60
+    article = parse_article(f"---\ntitle: T\nslug: t\ndate: 2026-01-02\nauthor: Ani\n---\n*{lede.strip()}*\n")
+    assert article.author == "Ani"
+    assert article.description == ("Kata " * 30).strip() + "…"
+    assert len(article.description) <= 155
+
+
+def test_the_first_view_stays_under_30_kb_gzipped(client):
+    import gzip
+
+    html = client.get(f"/articles/{ARTICLE}").get_data()
+    sizes = {"html": len(gzip.compress(html, compresslevel=6))}
+    for url in re.findall(rb'(?:href|src)="(/static/[^"]+)"', html):
+        with client.get(url.decode()) as response:
+            sizes[url.decode()] = len(gzip.compress(response.get_data(), compresslevel=6))
+    assert len(sizes) == 5  # the page, its icon, stylesheet, htmx and warta.js
+    assert sum(sizes.values()) <= 30 * 1024, sizes

@@ -100,7 +100,7 @@ def test_sqlite_can_sync_every_commit(app_factory):
 def test_admin_create_passwd_delete(app, client):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["admin", "create", ADMIN_NAME], input="panjang-sekali\npanjang-sekali\n")
-    assert result.exit_code == 0 and "created" in result.output
+    assert result.exit_code == 0 and result.output == "Admin “editor” dibuat.\n"
     with app.app_context():
         admin = db.session.scalar(select(Admin))
         assert admin.password_hash.startswith("scrypt:") and "panjang-sekali" not in admin.password_hash
@@ -118,6 +118,26 @@ def test_admin_create_passwd_delete(app, client):
     assert runner.invoke(args=["admin", "delete", ADMIN_NAME]).exit_code != 0
 
 
+def test_admin_commands_speak_the_uis_language(app_factory):
+    runner = app_factory().test_cli_runner()
+    assert runner.invoke(args=["admin", "create", "ani"], input="panjang-sekali\npanjang-sekali\n").exit_code == 0
+    cases = [
+        (["admin", "create", "Ani"], "panjang-sekali\npanjang-sekali\n", "Galat: Admin bernama “Ani” sudah ada.\n"),
+        (["admin", "create", "baru"], "pendek\npendek\n", "Galat: Kata sandi paling sedikit 8 karakter.\n"),
+        (["admin", "create", "baru"], "satu-satu\ndua-dua-dua\n", "Galat: Kedua kata sandi berbeda.\n"),
+        (["admin", "delete", "tidak-ada"], "", "Galat: Tidak ada admin bernama “tidak-ada”.\n"),
+    ]
+    for args, typed, said in cases:
+        result = runner.invoke(args=args, input=typed)
+        assert (result.exit_code, result.output) == (1, said)
+    assert runner.invoke(args=["admin", "passwd", "ani"], input="sandi-baru-1\nsandi-baru-1\n").output == (
+        "Kata sandi “ani” diganti.\n")
+    assert runner.invoke(args=["admin", "delete", "ani"]).output == "Admin “ani” dihapus.\n"
+    english = app_factory(WARTA_LOCALE="en").test_cli_runner()
+    result = english.invoke(args=["admin", "delete", "nobody"])
+    assert result.output == "Error: No admin called “nobody”.\n"
+
+
 def test_admin_create_reads_a_piped_password_through_the_real_command(app, tmp_path):
     env = {"WARTA_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "WARTA_SECRET_KEY": "x",
            "WARTA_CACHE_STORAGE_URI": f"file://{tmp_path / 'cache'}", "PATH": "/usr/bin:/bin"}
@@ -125,8 +145,12 @@ def test_admin_create_reads_a_piped_password_through_the_real_command(app, tmp_p
     result = subprocess.run([*flask, "admin", "create", "pipa"], cwd=ROOT, env=env, input="pw-12345678\npw-12345678\n",
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+    assert result.stdout == "Admin “pipa” dibuat.\n"
     with app.app_context():
         assert db.session.scalars(select(Admin.name)).all() == ["pipa"]
+    again = subprocess.run([*flask, "admin", "create", "pipa"], cwd=ROOT, env=env, input="pw-12345678\npw-12345678\n",
+                           capture_output=True, text=True, timeout=60)
+    assert (again.returncode, again.stderr) == (1, "Galat: Admin bernama “pipa” sudah ada.\n")
 
 
 def test_export_json_and_csv_carry_the_full_email(app):
@@ -164,14 +188,14 @@ def test_backup_makes_a_copy_that_opens_and_holds_every_comment(app, app_factory
     target.parent.mkdir()
     result = app.test_cli_runner().invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
-    assert "30 comments" in result.output
+    assert "30 komentar" in result.output
     with sqlite3.connect(target) as copy:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert [r[0] for r in copy.execute("SELECT id FROM comments ORDER BY id")] == ids
     # Restoring is pointing the app at the copy.
     restored = app_factory(create_tables=False, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}")
     html = restored.test_client().get("/articles/putin-kim-pakta-pertahanan").get_data(as_text=True)
-    assert "30 Komentar" in html
+    assert "30 komentar" in html
     assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code != 0  # never overwrites
 
 
@@ -197,9 +221,10 @@ def test_purge_personal_clears_old_addresses_and_keeps_the_policy_working(app, c
         db.session.commit()
     recent = add_comment(app, email="baru@example.com", ip="198.51.100.0")
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["comments", "purge-personal", "--older-than", "soon"]).exit_code != 0
+    refused = runner.invoke(args=["comments", "purge-personal", "--older-than", "soon"])
+    assert (refused.exit_code, refused.output) == (1, "Galat: --older-than: gunakan angka dan satuan: 90d, 12w, atau 36h\n")
     result = runner.invoke(args=["comments", "purge-personal", "--older-than", "90d"])
-    assert result.exit_code == 0 and "of 1 comments" in result.output, result.output
+    assert result.exit_code == 0 and "dari 1 komentar" in result.output, result.output
     with app.app_context():
         purged = db.session.get(Comment, old.id)
         assert (purged.email, purged.ip) == ("", "") and len(purged.email_hash) == 64

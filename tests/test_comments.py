@@ -33,9 +33,11 @@ def test_htmx_post_puts_the_comment_in_place_with_a_fresh_form(app, client):
     assert "Halo &lt;b&gt;semua&lt;/b&gt;" in html
     assert '<a href="https://ani.example" rel="nofollow ugc noopener">Ani</a>' in html
     assert re.search(r'<textarea[^>]*id="comment"[^>]*>\s*</textarea>', html)  # cleared
-    assert "Komentar Anda telah diterbitkan" in html
-    assert "1 Komentar" in html
     [comment] = stored(app)
+    # The thank-you is on the new comment, and takes the focus (htmx focuses autofocus).
+    assert re.search(rf'<li id="comment-{comment.id}".*<p class="comment-thanks" role="status" tabindex="-1" autofocus>'
+                     r"Terima kasih. Komentar Anda telah diterbitkan.</p>", html, re.S)
+    assert '<hx-partial hx-target="#comment-count" hx-swap="innerHTML">1 komentar</hx-partial>' in html
     assert (comment.author, comment.email, comment.body, comment.status) == (
         "Ani", "ani@example.com", "Halo <b>semua</b>", Status.APPROVED)
     assert comment.ip == "127.0.0.0"
@@ -48,6 +50,12 @@ def test_plain_post_redirects_to_the_comment(app, client):
     assert response.headers["Location"] == f"/articles/{ARTICLE}#comment-{comment.id}"
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'id="comment-{comment.id}"' in html and "Analisis yang bagus." in html
+    # The thank-you is on the comment, where the redirect lands, not at the top.
+    notice = html.index('<p class="comment-thanks" role="status" tabindex="-1" autofocus>Terima kasih.')
+    assert html.index(f'<li id="comment-{comment.id}"') < notice < html.index("Analisis yang bagus.")
+    assert '<div id="comment-status" class="comment-status" role="status"></div>' in html
+    again = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "comment-thanks" not in again  # once
 
 
 INVALID = [
@@ -300,13 +308,13 @@ def test_threads_count_dates_and_escaping(app, client):
     add_comment(app, author="Citra", parent_id=reply)
     add_comment(app, author="Tersembunyi", status=Status.PENDING)
     html = client.get(f"/articles/{ARTICLE}").get_data(as_text=True)
-    assert '<h2 id="comment-count">3 Komentar</h2>' in html
+    assert '<h2 id="comment-count">3 komentar</h2>' in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert '<div class="comment-text" hx-ignore>' in html
     assert f'<ol class="children" id="children-{first}">' in html
     assert html.index("Ani") < html.index("Budi") < html.index("Citra")
     assert "Tersembunyi" not in html
-    assert "26 November 2026 pukul 10.09" in html
+    assert '<time datetime="2026-11-26T10:09:00+07:00">26 November 2026 pukul 10.09 WIB</time>' in html
     # The deepest level (3) has no reply control.
     assert html.count('class="reply-link"') == 2
 

@@ -1,6 +1,6 @@
 """The pages are valid HTML for the Nu HTML Checker (htmx's hx-* attributes aside)."""
 
-from helpers import ARTICLE, add_comment
+from helpers import ARTICLE, add_comment, post
 from html_check import nu_errors
 
 
@@ -19,4 +19,27 @@ def test_article_pages_are_valid_html(app, client, tmp_path):
             data={"comment": " ", "email": "bad", "url": "javascript:x"},
         ).get_data(as_text=True),
     }
+    posted = post(client, author="Citra", comment="Baru saja")
+    pages["just-posted"] = client.get(posted.headers["Location"]).get_data(as_text=True)
+    assert 'class="comment-thanks"' in pages["just-posted"]
+    assert nu_errors(pages, tmp_path) == []
+
+
+def test_admin_pages_are_valid_html(app, client, auth, tmp_path):
+    from webapp.models import Status
+
+    held = add_comment(app, status=Status.PENDING, author="Ani", url="https://ani.example/a-b", body="Tahan")
+    add_comment(app, status=Status.PENDING, author="Budi")
+    auth.login()
+    token = auth.csrf()
+    acted = client.post(f"/admin/comments/{held}/spam", data={"csrf_token": token, "status": "pending"})
+    pages = {
+        "queue-after-action": client.get(acted.headers["Location"]).get_data(as_text=True),
+        "queue-bulk-error": client.post("/admin/comments/bulk", data={"csrf_token": token, "action": "spam"}).get_data(as_text=True),
+        "log": client.get("/admin/log").get_data(as_text=True),
+    }
+    assert "Urungkan" in pages["queue-after-action"]
+    client.post("/admin/logout", data={"csrf_token": token})
+    failed = client.post("/admin/login", data={"csrf_token": auth.csrf("/admin/login"), "name": "x", "password": "y"})
+    pages["login-failed"] = failed.get_data(as_text=True)
     assert nu_errors(pages, tmp_path) == []

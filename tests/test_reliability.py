@@ -140,7 +140,7 @@ def test_backup_during_writes_restores_every_comment_acknowledged_before_it(sqli
         output = flask(sqlite_env, "backup", str(backup)).stdout
         during = len(load.result.acknowledged)
         result = load.join()
-    assert "integrity check: ok" in output
+    assert "(pemeriksaan integritas: ok)" in output
     assert len(result.acknowledged) > during > len(before_backup)  # writes went on throughout
     # Restore as the README says: copy into place, drop the old WAL files, migrate, start.
     restored_dir = tmp_path / "restored"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -14,11 +14,10 @@ from sqlalchemy import func, or_, select
 
 from .auth import safe_next
 from .discussion import MAX_PAGE, page_number
-from .errors import error_page
 from .extensions import db, login_manager
 from .htmx import announce, is_htmx, render_shape, render_varying
 from .models import Comment, ModerationEntry, Status
-from .moderation import ACTIONS, actions_for, allowed, apply, mask_email
+from .moderation import ACTIONS, actions_for, allowed, apply, mask_email, undo, undoable
 from .numbers import parse_number
 from .pages import personal
 from .text import clean_line, spreadsheet_cell
@@ -41,7 +40,7 @@ def stale_form(error: CSRFError):
     """A form without its token or with an old one: an expired session logs in again."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    return error_page(error, _("This form has expired. Reload the page and try again."))
+    return refused(400, _("This form has expired. Reload the page and try again."))
 
 
 @bp.context_processor
@@ -155,8 +154,13 @@ def queue_row(comment: Comment, parent_author: str | None, article) -> dict:
 def queue():
     """The moderation queue: one tab, newest first, with search and paging."""
     status, query, page = queue_filters()
+    notice = session.pop("admin_notice", None) or {}
     return render_shape(
-        "admin/queue.html", "admin/_queue.html", **queue_context(status, query, page)
+        "admin/queue.html",
+        "admin/_queue.html",
+        **queue_context(status, query, page),
+        message=notice.get("message", ""),
+        undo_entries=notice.get("undo", []),
     )
 
 
@@ -167,17 +171,6 @@ def back_to_queue():
     return (
         safe_next(request.form.get("next")) if request.form.get("next") else url_for("admin.queue")
     )
-
-
-def action_done(message: str, status: str, query: str, page: int):
-    """Answer an action: htmx gets the refreshed queue and a trigger; a plain post, 303."""
-    if not is_htmx():
-        return redirect(back_to_queue(), 303)
-    response = render_varying(
-        "admin/_queue.html", message=message, **queue_context(status, query, page)
-    )
-    announce(response, "comments-changed")
-    return response
 
 
 def form_filters() -> tuple[str, str, int]:
@@ -199,19 +192,97 @@ def action_label(action: str) -> str:
         "trash": _("Trash"),
         "restore": _("Restore"),
         "delete": _("Delete permanently"),
+        "undo": _("Undo"),
     }[action]
 
 
-def action_message(action: str, ids: list[int]) -> str:
-    """What the status region says after an action."""
-    if not ids:
-        return _("Nothing to do: none of the selected comments can take that action.")
+def status_label(status: str) -> str:
+    """A status in the admin's words (``deleted``: the log's word for a deleted comment)."""
+    return {
+        Status.PENDING: _("Pending"),
+        Status.APPROVED: _("Approved"),
+        Status.SPAM: _("Spam"),
+        Status.TRASH: _("Trash"),
+        "deleted": _("Deleted permanently"),
+    }.get(status, status)
+
+
+def action_message(action: str, count: int) -> str:
+    """What happened, for the status region: "2 komentar disetujui"."""
+    n = count
+    if not n:
+        return _("Nothing was done: none of the selected comments can take that action.")
+    if action == "approve":
+        return ngettext("%(num)d comment approved.", "%(num)d comments approved.", n)
+    if action == "unapprove":
+        return ngettext(
+            "%(num)d comment moved back to pending.", "%(num)d comments moved back to pending.", n
+        )
+    if action == "spam":
+        return ngettext("%(num)d comment marked as spam.", "%(num)d comments marked as spam.", n)
+    if action == "trash":
+        return ngettext(
+            "%(num)d comment moved to the trash.", "%(num)d comments moved to the trash.", n
+        )
+    if action == "restore":
+        return ngettext(
+            "%(num)d comment restored to pending.", "%(num)d comments restored to pending.", n
+        )
+    if action == "delete":
+        return ngettext(
+            "%(num)d comment deleted permanently.", "%(num)d comments deleted permanently.", n
+        )
     return ngettext(
-        "%(action)s: %(num)d comment.",
-        "%(action)s: %(num)d comments.",
-        len(ids),
-        action=action_label(action),
+        "Undone: %(num)d comment is back where it was.",
+        "Undone: %(num)d comments are back where they were.",
+        n,
     )
+
+
+def action_done(action: str, entries: list[ModerationEntry], partial: bool = False):
+    """Answer an action with what happened and, where it can be undone, an undo. htmx gets
+    the notice alone (``partial``: the row removes itself) or the refreshed queue, with
+    a trigger; a plain post, 303 back to the queue, which shows the notice once."""
+    message = action_message(action, len(entries))
+    undo_entries = [e.id for e in entries if action not in ("delete", "undo")]
+    if not is_htmx():
+        session["admin_notice"] = {"message": message, "undo": undo_entries}
+        return redirect(back_to_queue(), 303)
+    if partial:
+        response = render_varying(
+            "admin/_action_done.html",
+            message=message,
+            undo_entries=undo_entries,
+            **queue_filters_context(),
+        )
+    else:
+        response = render_varying(
+            "admin/_queue.html",
+            message=message,
+            undo_entries=undo_entries,
+            **queue_context(*form_filters()),
+        )
+    announce(response, "comments-changed")
+    return response
+
+
+def queue_filters_context() -> dict:
+    status, query, page = form_filters()
+    return {"status": status, "query": query, "page": page}
+
+
+def refused(code: int, message: str, beside: str = "queue-status"):
+    """An admin form that cannot be applied: its notice beside the form (``beside``: the
+    id of the region), the queue left in place. htmx is told where to put it
+    (HX-Retarget, HX-Reswap), since a 4xx is swapped into the form's own target
+    otherwise; a plain post gets the queue page with the notice."""
+    if is_htmx():
+        response = render_varying("admin/_notice.html", code, message=message)
+        response.headers["HX-Retarget"] = f"#{beside}"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    notice = {"bulk_notice" if beside == "bulk-notice" else "message": message}
+    return render_varying("admin/queue.html", code, **queue_context(*form_filters()), **notice)
 
 
 @bp.post("/comments/<int(max=2147483647):comment_id>/<action>")
@@ -221,19 +292,13 @@ def act(comment_id: int, action: str):
         abort(404)
     comment = db.session.get(Comment, comment_id)
     if comment is None:
-        abort(404)
+        return refused(404, _("That comment no longer exists. Reload the queue."))
     if not allowed(action, comment.status):
-        abort(409)
-    apply(comment, action, current_user.name)
+        return refused(409, _("That comment has changed in the meantime. Reload the queue."))
+    entry = apply(comment, action, current_user.name)
     db.session.commit()
-    if not is_htmx():
-        return redirect(back_to_queue(), 303)
-    # The row deletes itself (hx-swap="delete"); the tabs refresh on the trigger.
-    response = render_varying(
-        "admin/_action_done.html", message=action_message(action, [comment_id])
-    )
-    announce(response, "comments-changed")
-    return response
+    # With htmx the row deletes itself (hx-swap="delete"); the tabs refresh on the trigger.
+    return action_done(action, [entry], partial=True)
 
 
 @bp.post("/comments/bulk")
@@ -241,17 +306,45 @@ def bulk():
     """Apply one action to several comments at once."""
     action = request.form.get("action", "")
     if action not in ACTIONS:
-        abort(422)
+        return refused(422, _("Choose what to do with the selected comments."), "bulk-notice")
     ids = sorted({i for raw in request.form.getlist("ids") if (i := parse_number(raw))})
-    if not ids or len(ids) > 500:
-        abort(422)
+    if not ids:
+        return refused(422, _("Select at least one comment first."), "bulk-notice")
+    if len(ids) > 500:
+        return refused(422, _("Select at most 500 comments at once."), "bulk-notice")
     comments = db.session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
-    done = [c.id for c in comments if allowed(action, c.status)]
-    for comment in comments:
-        if comment.id in done:
-            apply(comment, action, current_user.name)
+    entries = [
+        apply(comment, action, current_user.name)
+        for comment in comments
+        if allowed(action, comment.status)
+    ]
     db.session.commit()
-    return action_done(action_message(action, done), *form_filters())
+    return action_done(action, entries)
+
+
+@bp.post("/comments/undo")
+def undo_last():
+    """Undo the actions of the notice's undo button, on every comment still as they left it."""
+    wanted = {i for raw in request.form.getlist("entries") if (i := parse_number(raw))}
+    if not wanted or len(wanted) > 500:
+        return refused(422, _("There is nothing to undo."))
+    logged = db.session.scalars(select(ModerationEntry).where(ModerationEntry.id.in_(wanted)))
+    entries = list(logged)
+    found = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Comment).where(Comment.id.in_([e.comment_id for e in entries]))
+        )
+    }
+    done = [
+        undo(entry, found[entry.comment_id], current_user.name)
+        for entry in entries
+        if undoable(entry, found.get(entry.comment_id))
+    ]
+    if not done:
+        return refused(409, _("Those comments have changed since: there is nothing to undo."))
+    db.session.commit()
+    return action_done("undo", done)
 
 
 # -- the audit log ---------------------------------------------------------------------
@@ -266,14 +359,60 @@ def log_entries(page: int, size: int | None = LOG_PAGE):
     return db.session.scalars(statement).all()
 
 
+def excerpt(text: str, limit: int = 80) -> str:
+    """The start of a comment, on one line."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def queue_url(comment: Comment) -> str:
+    """Where a comment is in the queue: its tab, the page of that tab, its row."""
+    newer = db.session.scalar(
+        select(func.count()).where(
+            Comment.status == comment.status,
+            or_(
+                Comment.created_at > comment.created_at,
+                (Comment.created_at == comment.created_at) & (Comment.id > comment.id),
+            ),
+        )
+    )
+    page = newer // QUEUE_PAGE + 1
+    return url_for(
+        "admin.queue",
+        status=comment.status,
+        page=page if page > 1 else None,
+        _anchor=f"row-{comment.id}",
+    )
+
+
+def log_row(entry: ModerationEntry, comment: Comment | None) -> dict:
+    """One line of the log in the admin's words, with the comment it is about."""
+    return {
+        "created_at": entry.created_at,
+        "admin_name": entry.admin_name,
+        "comment_id": entry.comment_id,
+        "author": comment.author if comment else "",
+        "excerpt": excerpt(comment.body) if comment else "",
+        "queue_url": queue_url(comment) if comment else "",
+        "action": action_label(entry.action)
+        if entry.action in (*ACTIONS, "undo")
+        else entry.action,
+        "from_status": status_label(entry.from_status),
+        "to_status": status_label(entry.to_status),
+    }
+
+
 @bp.get("/log")
 def log():
     """Who did what to which comment, and when."""
     page = page_number(request.args.get("page"))
     entries = log_entries(page)
+    shown = entries[:LOG_PAGE]
+    ids = {e.comment_id for e in shown}
+    found = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(ids)))}
     return render_varying(
         "admin/log.html",
-        entries=entries[:LOG_PAGE],
+        entries=[log_row(e, found.get(e.comment_id)) for e in shown],
         page=page,
         has_more=len(entries) > LOG_PAGE,
     )

@@ -1,4 +1,8 @@
-"""Operator commands: ``flask --app wsgi admin|comments|backup ...``."""
+"""Operator commands: ``flask --app wsgi admin|comments|backup ...``.
+
+What they say goes through Flask-Babel, in the UI's language (``WARTA_LOCALE``): the
+commands run inside the app context, where the locale selector answers. The ``--help``
+texts stay in English, as click reads them before any app exists."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from .auth import create_admin, find_admin, set_password
@@ -30,19 +36,34 @@ EXPORT_FIELDS = [
 ]  # fmt: skip
 
 
+class CommandError(click.ClickException):
+    """A command's failure, shown in the UI's language. Click's own "Error:" prefix is
+    English, and ``show`` (which click documents as what prints an exception) runs after
+    the app context has closed, so the whole line is translated when raised."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.line = _("Error: %(message)s", message=message)
+
+    def show(self, file=None) -> None:
+        click.echo(self.line, file=file, err=True)
+
+
 def read_new_password() -> str:
     """Ask twice on a terminal; read two lines when the password is piped in."""
     if sys.stdin.isatty():
-        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return click.prompt(
+            _("Password"), hide_input=True, confirmation_prompt=_("Repeat for confirmation")
+        )
     first, second = sys.stdin.readline().rstrip("\n"), sys.stdin.readline().rstrip("\n")
     if first != second:
-        raise click.ClickException("The two passwords differ.")
+        raise CommandError(_("The two passwords differ."))
     return first
 
 
 def checked_password(password: str) -> str:
     if len(password) < 8:
-        raise click.ClickException("A password has at least 8 characters.")
+        raise CommandError(_("A password has at least 8 characters."))
     return password
 
 
@@ -52,17 +73,17 @@ def admin_create(name: str) -> None:
     """Create an admin called NAME; asks for the password (or reads it from stdin)."""
     name = name.strip()
     if not name or len(name) > 64:
-        raise click.ClickException("A name has 1 to 64 characters.")
+        raise CommandError(_("A name has 1 to 64 characters."))
     if find_admin(name) is not None:
-        raise click.ClickException(f"An admin called {name!r} exists already.")
+        raise CommandError(_("An admin called “%(name)s” exists already.", name=name))
     create_admin(name, checked_password(read_new_password()))
-    click.echo(f"Admin {name!r} created.")
+    click.echo(_("Admin “%(name)s” created.", name=name))
 
 
 def existing_admin(name: str):
     admin = find_admin(name)
     if admin is None:
-        raise click.ClickException(f"No admin called {name!r}.")
+        raise CommandError(_("No admin called “%(name)s”.", name=name))
     return admin
 
 
@@ -72,7 +93,7 @@ def admin_passwd(name: str) -> None:
     """Set a new password for admin NAME (their open sessions end)."""
     admin = existing_admin(name)
     set_password(admin, checked_password(read_new_password()))
-    click.echo(f"Password of {admin.name!r} changed.")
+    click.echo(_("Password of “%(name)s” changed.", name=admin.name))
 
 
 @admin_cli.command("delete")
@@ -81,7 +102,7 @@ def admin_delete(name: str) -> None:
     """Delete admin NAME."""
     db.session.delete(existing_admin(name))
     db.session.commit()
-    click.echo(f"Admin {name!r} deleted.")
+    click.echo(_("Admin “%(name)s” deleted.", name=name))
 
 
 def export_row(comment: Comment) -> dict:
@@ -114,17 +135,18 @@ def parse_age(text: str) -> timedelta:
     """``90d``, ``12w`` or ``36h`` as a duration."""
     number, unit = text[:-1], text[-1:].lower()
     if not number.isdigit() or unit not in AGE_UNITS or int(number) == 0:
-        raise click.BadParameter("use a number and a unit: 90d, 12w or 36h")
+        raise CommandError(_("--older-than: use a number and a unit: 90d, 12w or 36h"))
     return timedelta(seconds=int(number) * AGE_UNITS[unit])
 
 
 @comments_cli.command("purge-personal")
-@click.option("--older-than", "age", required=True, type=parse_age, help="e.g. 90d, 12w, 36h")
-def purge_personal(age: timedelta) -> None:
+@click.option("--older-than", "older_than", required=True, help="e.g. 90d, 12w, 36h")
+def purge_personal(older_than: str) -> None:
     """Clear the email addresses and IP addresses of comments older than AGE.
 
     A keyed hash of each address stays, so the moderation policy still recognises a
     returning commenter; nothing else can be read from it."""
+    age = parse_age(older_than)  # here, in the app context, to answer in the UI's language
     cutoff = utcnow() - age
     c = comments.c
     result = db.session.execute(
@@ -134,8 +156,12 @@ def purge_personal(age: timedelta) -> None:
     )
     db.session.commit()
     click.echo(
-        f"Cleared the email and IP address of {result.rowcount} comments "
-        f"older than {cutoff:%Y-%m-%d %H:%M} UTC."
+        ngettext(
+            "Cleared the email and IP address of %(num)d comment older than %(cutoff)s UTC.",
+            "Cleared the email and IP addresses of %(num)d comments older than %(cutoff)s UTC.",
+            result.rowcount,
+            cutoff=f"{cutoff:%Y-%m-%d %H:%M}",
+        )
     )
 
 
@@ -146,9 +172,9 @@ def backup(path: Path) -> None:
     """Copy the SQLite database to PATH while the app keeps running (online backup)."""
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or not url.database:
-        raise click.ClickException("backup copies SQLite databases; use pg_dump for PostgreSQL.")
+        raise CommandError(_("backup copies SQLite databases; use pg_dump for PostgreSQL."))
     if path.exists():
-        raise click.ClickException(f"{path} exists already.")
+        raise CommandError(_("%(path)s exists already.", path=str(path)))
     source = sqlite3.connect(url.database, timeout=30)
     target = sqlite3.connect(path)
     try:
@@ -159,10 +185,17 @@ def backup(path: Path) -> None:
         target.close()
         source.close()
     if result != "ok":
-        raise click.ClickException(f"The copy failed its integrity check: {result}")
+        raise CommandError(_("The copy failed its integrity check: %(result)s", result=result))
     with closing(sqlite3.connect(path)) as copy:
         count = copy.execute("SELECT count(*) FROM comments").fetchone()[0]
-    click.echo(f"Backed up {count} comments to {path} (integrity check: ok).")
+    click.echo(
+        ngettext(
+            "Backed up %(num)d comment to %(path)s (integrity check: ok).",
+            "Backed up %(num)d comments to %(path)s (integrity check: ok).",
+            count,
+            path=str(path),
+        )
+    )
     current_app.logger.info("backup written to %s", path)
 
 

@@ -2,11 +2,14 @@
 
 The lede is the text before the first ``## N. Title`` heading; each such heading starts
 a numbered section. A section whose first paragraph is a photo credit (``Foto/AP``)
-keeps it apart from its text. Files are read once, when the app starts."""
+keeps it apart from its text. Front matter: ``title``, ``slug``, ``date``, and optionally
+``author`` (the byline), ``credit`` (the source) and ``description`` (for search
+engines; the lede's first words otherwise). Files are read once, when the app starts."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,6 +24,7 @@ from werkzeug.http import http_date
 CONTENT_DIR = Path(__file__).parent / "content"
 SECTION_HEADING = re.compile(r"^## +(\d+)\. +(.+?)\s*$", re.MULTILINE)
 PHOTO_CREDIT = re.compile(r"^(Foto/\S.*)$")
+DESCRIPTION_LENGTH = 155  # what search results show of a page's description
 
 markdown = MarkdownIt("commonmark", {"html": False})
 
@@ -43,6 +47,8 @@ class Article:
     title: str
     published: date
     credit: str
+    author: str
+    description: str
     lede_html: Markup
     sections: tuple[Section, ...]
     etag: str
@@ -64,6 +70,20 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         raise ValueError("content file has no front matter")
     _, meta, body = text.split("---\n", 2)
     return yaml.safe_load(meta), body
+
+
+def plain_text(rendered: str) -> str:
+    """The text of some rendered HTML, whitespace folded."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", rendered)).split())
+
+
+def describe(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """A page description: the text itself when it fits, otherwise its words up to the
+    limit and an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return cut + "…"
 
 
 def parse_section(number: int, title: str, text: str) -> Section:
@@ -89,12 +109,15 @@ def parse_article(text: str, etag: str = "", modified: datetime | None = None) -
     published = meta["date"]
     if not isinstance(published, date):
         published = date.fromisoformat(str(published))
+    lede_html = markdown.render(lede)
     return Article(
         slug=str(meta["slug"]),
         title=str(meta["title"]),
         published=published,
         credit=str(meta.get("credit", "")),
-        lede_html=Markup(markdown.render(lede)),  # noqa: S704  # nosec B704
+        author=str(meta.get("author", "")),
+        description=describe(str(meta.get("description") or plain_text(lede_html))),
+        lede_html=Markup(lede_html),  # noqa: S704  # nosec B704
         sections=sections,
         etag=etag,
         modified=modified or datetime.combine(published, datetime.min.time(), UTC),

@@ -57,6 +57,44 @@ def apply(comment: Comment, action: str, admin_name: str) -> ModerationEntry:
     return entry
 
 
+def undoable(entry: ModerationEntry, comment: Comment | None) -> bool:
+    """Can this logged action still be undone? Not a deletion, not an undo, and only while
+    the comment is as the action left it and nothing has been done to it since."""
+    return (
+        comment is not None
+        and entry.action not in ("delete", "undo")
+        and comment.status == entry.to_status
+        and latest_entry_id(comment.id) == entry.id
+    )
+
+
+def latest_entry_id(comment_id: int) -> int | None:
+    return db.session.scalar(
+        select(ModerationEntry.id)
+        .where(ModerationEntry.comment_id == comment_id)
+        .order_by(ModerationEntry.id.desc())
+        .limit(1)
+    )
+
+
+def undo(entry: ModerationEntry, comment: Comment, admin_name: str) -> ModerationEntry:
+    """Put a comment back in the status a logged action took it from, and log that as
+    an ``undo``. This is not the opposite action: trashing an approved comment is undone
+    to approved, which no single action does (restore leads to pending)."""
+    back = Status(entry.from_status)
+    comment.status = back
+    comment.hold_reason = "" if back == Status.APPROVED else comment.hold_reason
+    undone = ModerationEntry(
+        comment_id=comment.id,
+        admin_name=admin_name,
+        action="undo",
+        from_status=entry.to_status,
+        to_status=str(back),
+    )
+    db.session.add(undone)
+    return undone
+
+
 def detach_replies(comment: Comment) -> None:
     """Before a comment is deleted for good, its replies move up one level."""
     thread_root = comment.root_id
