@@ -1,4 +1,4 @@
-"""Operator commands: ``flask --app wsgi admin|comments|backup ...``."""
+"""Operator commands: ``flask --app wsgi admin|comments|mail|backup ...``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import json
 import sqlite3
 import sys
+import time
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -13,15 +14,19 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from . import outbox
 from .auth import create_admin, find_admin, set_password
 from .extensions import db
-from .models import Comment, comments
+from .models import Comment, MailStatus, OutboxMessage, comments
+from .moderation import mask_email
 from .timeutil import utcnow
 
 admin_cli = AppGroup("admin", help="Manage the admins who moderate comments.")
 comments_cli = AppGroup("comments", help="Export comments, or purge their personal data.")
+mail_cli = AppGroup("mail", help="Deliver the outbox's messages and see how delivery goes.")
 
 EXPORT_FIELDS = [
     "id", "article_slug", "parent_id", "author", "email", "url", "body", "status",
@@ -138,6 +143,85 @@ def purge_personal(age: timedelta) -> None:
     )
 
 
+def delivery_line(report: outbox.Delivery) -> str:
+    line = f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}"
+    return line + (" (the mail server could not be reached)" if report.server_down else "")
+
+
+@mail_cli.command("send")
+@click.option("--watch", is_flag=True, help="Keep delivering new messages until stopped.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+def mail_send(watch: bool, interval: float) -> None:
+    """Deliver the waiting messages (retries wait longer after each failure).
+
+    Several senders may run at once on PostgreSQL; on SQLite run one."""
+    if not outbox.mail_configured():
+        raise click.ClickException("No MAIL_SERVER is set: there is nothing to send through.")
+    while True:
+        try:
+            report = outbox.deliver(db.session, current_app.config)
+        except SQLAlchemyError as error:  # the database is away: try again next round
+            db.session.rollback()
+            if not watch:
+                raise
+            current_app.logger.warning("mail send: %s", error)
+        else:
+            if not watch or report.sent or report.retrying or report.failed:
+                click.echo(delivery_line(report))
+        if not watch:
+            return
+        time.sleep(interval)
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """Count the outbox's messages by status and list the ones that need a look."""
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    click.echo(", ".join(f"{status}: {counts.get(status, 0)}" for status in MailStatus))
+    waiting = db.session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == MailStatus.WAITING
+        )
+    )
+    if waiting is not None:
+        click.echo(f"next attempt due {waiting:%Y-%m-%d %H:%M:%S} UTC")
+    troubled = db.session.scalars(
+        select(OutboxMessage)
+        .where(
+            (OutboxMessage.status.in_([MailStatus.FAILED, MailStatus.SENDING]))
+            | ((OutboxMessage.status == MailStatus.WAITING) & (OutboxMessage.attempts > 0))
+        )
+        .order_by(OutboxMessage.id)
+    )
+    for row in troubled:
+        why = row.last_error or "claimed by a sender, not known to be sent"
+        click.echo(
+            f"#{row.id} {row.status} {row.kind} to {mask_email(row.to_address)}, "
+            f"{row.attempts} attempts: {why}"
+        )
+
+
+@mail_cli.command("retry")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def mail_retry(ids: tuple[int, ...]) -> None:
+    """Send failed messages again, or ones left "sending" by a sender that died
+    (check first that they did not arrive)."""
+    rows = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status.in_([MailStatus.FAILED, MailStatus.SENDING]),
+        )
+    ).all()
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = MailStatus.WAITING, 0, utcnow()
+    db.session.commit()
+    click.echo(f"{len(rows)} messages will be sent again.")
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
@@ -168,4 +252,5 @@ def backup(path: Path) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(admin_cli)
     app.cli.add_command(comments_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(backup)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
-from . import signing, visitor
+from . import outbox, signing, visitor
 from .articles import get_article
 from .cache import article_version
 from .content import Article
@@ -18,7 +18,7 @@ from .htmx import announce, is_htmx, render_varying
 from .models import ADDRESS_HISTORY, Comment, Status
 from .origin import CrossOriginRequest
 from .pages import comment_page, new_form, personal, render_article, shared
-from .policy import Decision, Rules, Submission, decide, truncate_ip
+from .policy import Decision, Rules, Submission, decide, same_name, truncate_ip
 from .signing import email_key
 from .templating import ui_locale
 from .threads import present
@@ -27,6 +27,7 @@ bp = Blueprint("comments", __name__)
 
 FEED_SIZE = 50
 DUPLICATE_WINDOW = 20  # how many of an address's latest comments duplicates are sought in
+NAMES_COMPARED = 100  # how many of an address's approved names a new one is compared with
 
 
 @bp.get("/articles/<slug>/comments")
@@ -70,15 +71,26 @@ def rules() -> Rules:
         min_fill_seconds=float(config["WARTA_MIN_FILL_SECONDS"]),
         max_links=int(config["WARTA_MAX_LINKS"]),
         blocklist=tuple(config["WARTA_BLOCKLIST"]),
+        confirmation_required=outbox.mail_configured(),
     )
 
 
-def address_history(slug: str, email_hash: str, text: str) -> tuple[bool, bool]:
-    """Has this address an approved comment (anywhere), and has it just said exactly
-    this on this article (among its latest comments there, trashed ones aside)?"""
+def address_history(slug: str, email_hash: str, text: str, author: str) -> tuple[bool, bool, bool]:
+    """Has this address an approved comment (anywhere), one under this name (but for
+    case and spacing), and has it just said exactly this on this article (among its
+    latest comments there, trashed ones aside)?"""
     parameters = {"slug": slug, "email_hash": email_hash, "window": DUPLICATE_WINDOW, "body": text}
     approved_before, repeated = db.session.execute(ADDRESS_HISTORY, parameters).one()
-    return bool(approved_before), bool(repeated)
+    under_name = bool(approved_before) and any(
+        same_name(author, name)
+        for name in db.session.scalars(
+            select(Comment.author)
+            .where(Comment.email_hash == email_hash, Comment.status == Status.APPROVED)
+            .distinct()
+            .limit(NAMES_COMPARED)
+        )
+    )
+    return bool(approved_before), under_name, bool(repeated)
 
 
 def reply_parent(parent: Comment | None) -> Comment | None:
@@ -107,6 +119,7 @@ def new_comment(
         status=decision.status,
         hold_reason=decision.hold_reason,
         ip=truncate_ip(client_address()),
+        notify=bool(form.notify.data) and outbox.mail_configured(),
     )
 
 
@@ -160,11 +173,11 @@ def create(slug: str):
         form.parent.errors = [_("The comment you are replying to is not available.")]
         return form_problem(article, form, 422)
     email_hash = email_key(current_app.config["SECRET_KEY"], form.email.data)
-    approved_before, repeated = address_history(slug, email_hash, form.comment.data)
+    *history, repeated = address_history(slug, email_hash, form.comment.data, form.author.data)
     if repeated:
         form.comment.errors = [_("You have already posted this comment.")]
         return form_problem(article, form, 422)
-    decision = decide(rules(), submission(form, approved_before))
+    decision = decide(rules(), submission(form, *history, outbox.address_confirmed(email_hash)))
     comment = new_comment(slug, form, reply_parent(parent), decision, email_hash)
     db.session.add(comment)
     db.session.commit()
@@ -175,7 +188,9 @@ def create(slug: str):
     return comment_posted(article, comment, parent)
 
 
-def submission(form: CommentForm, approved_before: bool) -> Submission:
+def submission(
+    form: CommentForm, approved_before: bool, under_name: bool, confirmed: bool
+) -> Submission:
     return Submission(
         body=form.comment.data,
         author=form.author.data,
@@ -183,6 +198,8 @@ def submission(form: CommentForm, approved_before: bool) -> Submission:
         honeypot=form.fax.data or "",
         fill_seconds=signing.fill_seconds(form.ts.data),
         has_approved_before=approved_before,
+        has_approved_under_name=under_name,
+        address_confirmed=confirmed,
     )
 
 
@@ -195,7 +212,7 @@ def thanks(comment: Comment) -> str:
 def comment_posted(article: Article, comment: Comment, requested_parent: Comment | None):
     """Show the new comment: where it is for a plain post, in place for htmx."""
     if not is_htmx():
-        visitor.leave_notice(thanks(comment))
+        visitor.leave_notice(thanks(comment), outbox.manage_url(comment))
         return redirect(comment_url(comment), 303)
     own_ids = visitor.own_comment_ids()
     response = render_varying(
@@ -208,6 +225,7 @@ def comment_posted(article: Article, comment: Comment, requested_parent: Comment
         form=new_form(),
         reply_to=None,
         thanks=thanks(comment),
+        manage_link=outbox.manage_url(comment),
         comment_count=visible_count(article.slug, own_ids),
     )
     announce(response, "comments-changed")

@@ -69,10 +69,10 @@ def render_article(
     ordinary = status == 200 and form is None and not notice and reply_to_id is None
     if ordinary and visitor.sees_public_page(article.slug):
         return public_article(article, open_sections, page)
-    thanks = visitor.take_notice()
+    thanks, manage_link = visitor.take_notice(), visitor.take_notice_link()
     own_ids = visitor.own_comment_ids()
     form = form or new_form(find_parent(article.slug, reply_to_id))
-    html = render_page(article, open_sections, page, own_ids, form, notice, thanks)
+    html = render_page(article, open_sections, page, own_ids, form, notice, thanks, manage_link)
     return personal(make_response(html, status))
 
 
@@ -84,6 +84,7 @@ def render_page(
     form: CommentForm,
     notice: str = "",
     thanks: str = "",
+    manage_link: str = "",
 ) -> str:
     """The article page as a visitor with these comments of their own sees it."""
     threads, has_more = page_of_threads(article.slug, page, own_ids)
@@ -100,6 +101,7 @@ def render_page(
         reply_to=reply_view(parent),
         notice=notice,
         thanks=thanks,
+        manage_link=manage_link,
     )
 
 

@@ -39,14 +39,22 @@ def keep_commenter(author: str, email: str, url: str, remember: bool) -> None:
         session.pop("commenter", None)
 
 
-def leave_notice(text: str) -> None:
-    """A message for the visitor's next page (a plain post's thank-you)."""
+def leave_notice(text: str, link: str = "") -> None:
+    """A message for the visitor's next page (a plain post's thank-you), with the
+    private link to manage the comment when there is one."""
     session["notice"] = text
+    if link:
+        session["notice_link"] = link
 
 
 def take_notice() -> str:
     """The message left for this page, once."""
     return session.pop("notice", "") if "notice" in session else ""
+
+
+def take_notice_link() -> str:
+    """The manage link left with the message, once."""
+    return session.pop("notice_link", "") if "notice_link" in session else ""
 
 
 def sees_public_page(slug: str) -> bool:
