@@ -340,3 +340,9 @@ def test_approved_and_spam_comments_alert_no_one(app_factory, smtp_sink):
     post(app.test_client(), comment="Main kasino di sini.")
     send(app)
     assert smtp_sink.to("editor@news.example") == []
+
+
+def test_spam_that_ticks_notify_mails_no_one(app, client, smtp_sink):
+    post(client, notify="y", fax="http://spam.example")  # the honeypot: spam
+    send(app)
+    assert smtp_sink.to("ani@example.com") == [] and subscriber(app) is None

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import signing
+from .admin import hold_reason_label
 from .discussion import page_of
 from .extensions import db
 from .models import Comment, MailStatus, OutboxMessage, Status, Subscriber
@@ -179,8 +180,9 @@ def article_title(slug: str) -> str:
 
 
 def comment_arrived(session: Session, comment: Comment) -> None:
-    """The author asked for mail: confirm the address first, or send the manage link."""
-    if not comment.notify or not comment.email:
+    """The author asked for mail: confirm the address first, or send the manage link.
+    Spam asks for nothing: a bot must not make Warta mail whatever address it typed."""
+    if not comment.notify or not comment.email or comment.status == Status.SPAM:
         return
     subscriber = subscriber_of(session, comment.email_hash)
     if subscriber is None:
@@ -246,8 +248,6 @@ def alert_moderators(session: Session, comment: Comment, why: str) -> None:
 
 
 def comment_held(session: Session, comment: Comment) -> None:
-    from .admin import hold_reason_label
-
     alert_moderators(session, comment, hold_reason_label(comment.hold_reason))
 
 
