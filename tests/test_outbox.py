@@ -221,3 +221,17 @@ def test_a_reply_to_a_comment_deleted_meanwhile_is_still_sent(app, smtp_sink):
         db.session.commit()
     run(app, "send")
     assert len(smtp_sink.to("editor@news.example")) == 1
+
+
+def test_purge_personal_deletes_old_messages_once_done(app, smtp_sink):
+    queue(app, 2)
+    run(app, "send")
+    smtp_sink.stop()
+    queue(app, 1, start=2)
+    with app.app_context():
+        for row in db.session.scalars(select(OutboxMessage)):
+            row.created_at = row.created_at - timedelta(days=100)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["comments", "purge-personal", "--older-than", "90d"])
+    assert "Deleted 2 messages" in result.output
+    assert [r.status for r in rows(app)] == [MailStatus.WAITING]  # not sent yet: kept

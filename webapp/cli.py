@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import outbox
@@ -125,7 +125,8 @@ def parse_age(text: str) -> timedelta:
 @comments_cli.command("purge-personal")
 @click.option("--older-than", "age", required=True, type=parse_age, help="e.g. 90d, 12w, 36h")
 def purge_personal(age: timedelta) -> None:
-    """Clear the email addresses and IP addresses of comments older than AGE.
+    """Clear the email addresses and IP addresses of comments older than AGE, and
+    delete the outbox's messages of that age that are done with (sent, failed, skipped).
 
     A keyed hash of each address stays, so the moderation policy still recognises a
     returning commenter; nothing else can be read from it."""
@@ -136,11 +137,17 @@ def purge_personal(age: timedelta) -> None:
         .where(c.created_at < cutoff, (c.email != "") | (c.ip != ""))
         .values(email="", ip="")
     )
+    done = [MailStatus.SENT, MailStatus.FAILED, MailStatus.SKIPPED]
+    messages = OutboxMessage.__table__
+    mail = db.session.execute(
+        delete(messages).where(messages.c.created_at < cutoff, messages.c.status.in_(done))
+    )
     db.session.commit()
     click.echo(
         f"Cleared the email and IP address of {result.rowcount} comments "
         f"older than {cutoff:%Y-%m-%d %H:%M} UTC."
     )
+    click.echo(f"Deleted {mail.rowcount} messages of that age from the outbox.")
 
 
 def delivery_line(report: outbox.Delivery) -> str:
@@ -151,11 +158,14 @@ def delivery_line(report: outbox.Delivery) -> str:
 @mail_cli.command("send")
 @click.option("--watch", is_flag=True, help="Keep delivering new messages until stopped.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
-def mail_send(watch: bool, interval: float) -> None:
+@click.option("--if-configured", is_flag=True, help="Exit quietly when no MAIL_SERVER is set.")
+def mail_send(watch: bool, interval: float, if_configured: bool) -> None:
     """Deliver the waiting messages (retries wait longer after each failure).
 
     Several senders may run at once on PostgreSQL; on SQLite run one."""
     if not outbox.mail_configured():
+        if if_configured:
+            return
         raise click.ClickException("No MAIL_SERVER is set: there is nothing to send through.")
     while True:
         try:
