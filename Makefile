@@ -7,11 +7,15 @@ PORT   ?= 5000
 
 .PHONY: run test serve bench lint system-deps services translations messages clean
 
+# With a mail server configured, a sender delivers the outbox beside the app (and stops
+# with it); without one, `mail send --if-configured` exits at once.
 run: $(VENV)/.installed
 	$(BIN)/flask --app wsgi db upgrade
 	@echo
 	@echo "  Warta is being served at http://$(HOST):$(PORT)/"
 	@echo
+	$(BIN)/flask --app wsgi mail send --watch --if-configured & sender=$$!; \
+	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app wsgi run --debug --host $(HOST) --port $(PORT)
 
 # Production serving on SQLite: gunicorn with the settings in webapp/gunicorn_conf.py.

@@ -24,6 +24,7 @@ from helpers import (
     create_admin_account,
     make_config,
 )
+from smtp_sink import SmtpSink
 
 
 @pytest.fixture(autouse=True)
@@ -152,6 +153,17 @@ def page_factory(browser, live_server):
 @pytest.fixture
 def page(page_factory):
     return page_factory(True)
+
+
+# -- mail ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback; ``smtp_sink.settings()`` points the app at it."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
 
 
 # -- admins ----------------------------------------------------------------------------

@@ -62,6 +62,32 @@ def test_migrations_upgrade_the_released_schema_and_keep_its_data(app_factory):
         assert db.session.scalar(select(Admin.name)) == "editor"
 
 
+def test_the_mail_migration_keeps_the_comments_and_goes_both_ways(app_factory):
+    app = app_factory(create_tables=False)
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "db5035aba859"]).exit_code == 0  # before mail
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO comments (article_slug, depth, author, email, email_hash, url, body, "
+                "status, hold_reason, ip, created_at, updated_at) VALUES ('a', 0, 'Ani', "
+                "'ani@example.com', 'h', '', 'Sebelum surat.', 'approved', '', '', "
+                "'2026-11-30 10:00:00+00:00', '2026-11-30 10:00:00+00:00')"
+            )
+        db.engine.dispose()
+    for step in (["upgrade"], ["downgrade", "db5035aba859"], ["upgrade"], ["check"]):
+        result = runner.invoke(args=["db", *step])
+        assert result.exit_code == 0, (step, result.output)
+    with app.app_context():
+        [kept] = db.session.scalars(select(Comment)).all()
+        assert (kept.body, kept.notify, kept.edited_at) == ("Sebelum surat.", False, None)
+        assert {"subscribers", "outbox"} <= set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
+
+
 @pytest.mark.sqlite_only
 def test_the_sqlite_file_is_in_wal_mode(app_factory, tmp_path):
     app = app_factory(create_tables=False)

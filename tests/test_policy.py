@@ -1,17 +1,32 @@
 """The moderation and spam rules, without a request."""
 
+from datetime import timedelta
+
 import pytest
 
 from webapp.models import Status
-from webapp.policy import Rules, Submission, can_reply, count_links, decide, truncate_ip
+from webapp.policy import (
+    Decision,
+    Rules,
+    Submission,
+    after_edit,
+    can_edit,
+    can_reply,
+    count_links,
+    decide,
+    distrust,
+    name_key,
+    same_name,
+    truncate_ip,
+)
 
 pytestmark = pytest.mark.no_database
 
 
 def submission(**changes) -> Submission:
     values = dict(body="Komentar biasa.", author="Ani", url="", email="ani@example.com", honeypot="",
-                  fill_seconds=30.0,
-                  has_approved_before=True)
+                  fill_seconds=30.0, has_approved_before=True, has_approved_under_name=True,
+                  address_confirmed=True)
     values.update(changes)
     return Submission(**values)
 
@@ -38,6 +53,82 @@ def submission(**changes) -> Submission:
 def test_decide(rules, changes, expected):
     decision = decide(rules, submission(**changes))
     assert (decision.status, decision.hold_reason) == expected
+
+
+# Trust in first-time moderation, one test per row of the table in policy.distrust.
+@pytest.mark.parametrize(
+    "approved, under_name, mail_on, confirmed, held_as",
+    [
+        (False, False, False, False, "first-time"),
+        (False, False, True, True, "first-time"),  # confirming an address is not enough
+        (True, False, False, False, "other-name"),
+        (True, False, True, True, "other-name"),  # nor with a confirmed address
+        (True, True, False, False, ""),
+        (True, True, True, False, "unconfirmed"),
+        (True, True, True, True, ""),
+    ],
+)
+def test_trust_needs_the_name_and_with_mail_a_confirmed_address(approved, under_name, mail_on,
+                                                               confirmed, held_as):
+    rules = Rules(confirmation_required=mail_on)
+    sub = submission(has_approved_before=approved, has_approved_under_name=under_name,
+                     address_confirmed=confirmed)
+    assert distrust(rules, sub) == held_as
+    decision = decide(rules, sub)
+    expected = (Status.PENDING, held_as) if held_as else (Status.APPROVED, "")
+    assert (decision.status, decision.hold_reason) == expected
+
+
+def test_trust_is_asked_only_in_first_time_mode():
+    untrusted = submission(has_approved_before=False)
+    assert decide(Rules(moderation="none", confirmation_required=True), untrusted).status == Status.APPROVED
+
+
+@pytest.mark.parametrize(
+    "name, other, same",
+    [
+        ("Ani Sari", "ani sari", True),
+        ("  Ani   Sari ", "Ani Sari", True),
+        ("ANI\tSARI", "ani sari", True),
+        ("Straße", "STRASSE", True),  # casefold, not lower
+        ("Ani Sari", "Ani Sar", False),
+        ("Ani", "Budi", False),
+    ],
+)
+def test_names_compare_without_case_or_spacing(name, other, same):
+    assert same_name(name, other) is same
+    assert (name_key(name) == name_key(other)) is same
+
+
+@pytest.mark.parametrize(
+    "current, reason, decision, expected",
+    [
+        (Status.APPROVED, "", Decision(Status.APPROVED, ""), (Status.APPROVED, "")),
+        (Status.APPROVED, "", Decision(Status.PENDING, "links"), (Status.PENDING, "links")),
+        (Status.APPROVED, "", Decision(Status.SPAM, "blocklist"), (Status.SPAM, "blocklist")),
+        (Status.PENDING, "first-time", Decision(Status.APPROVED, ""), (Status.PENDING, "first-time")),
+        (Status.PENDING, "first-time", Decision(Status.PENDING, "links"), (Status.PENDING, "first-time")),
+        (Status.PENDING, "first-time", Decision(Status.SPAM, "blocklist"), (Status.SPAM, "blocklist")),
+    ],
+)
+def test_an_edit_can_hold_a_comment_but_never_publish_one(current, reason, decision, expected):
+    outcome = after_edit(current, decision, reason)
+    assert (outcome.status, outcome.hold_reason) == expected
+
+
+@pytest.mark.parametrize(
+    "status, age, replies, allowed",
+    [
+        (Status.APPROVED, timedelta(minutes=9, seconds=59), 0, True),
+        (Status.PENDING, timedelta(seconds=5), 0, True),
+        (Status.APPROVED, timedelta(minutes=10, seconds=1), 0, False),
+        (Status.APPROVED, timedelta(minutes=1), 1, False),
+        (Status.SPAM, timedelta(minutes=1), 0, False),
+        (Status.TRASH, timedelta(minutes=1), 0, False),
+    ],
+)
+def test_edits_only_for_ten_minutes_and_before_replies(status, age, replies, allowed):
+    assert can_edit(status, age, replies) is allowed
 
 
 def test_spam_traps_win_over_approval_rules():

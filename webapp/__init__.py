@@ -73,18 +73,35 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     content_dir = app.config["WARTA_CONTENT_DIR"] or content.CONTENT_DIR
     app.extensions["warta.articles"] = content.load_articles(Path(content_dir))
 
-    from . import admin, articles, auth, cache, cli, comments, errors, health, security, templating
+    from . import (
+        admin,
+        articles,
+        auth,
+        cache,
+        cli,
+        comments,
+        errors,
+        health,
+        mail,
+        manage,
+        outbox,
+        security,
+        templating,
+    )
 
     cache.init_app(app)
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    outbox.init_app(app)
     app.register_blueprint(articles.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(manage.bp)
+    app.register_blueprint(mail.bp)
     return app
 
 
@@ -111,14 +128,19 @@ def finish_config(app: Flask) -> None:
     if isinstance(config["WARTA_BLOCKLIST"], str):
         words = config["WARTA_BLOCKLIST"].split(",")
         config["WARTA_BLOCKLIST"] = [w.strip() for w in words if w.strip()]
+    if isinstance(config["WARTA_MODERATOR_EMAILS"], str):
+        addresses = config["WARTA_MODERATOR_EMAILS"].split(",")
+        config["WARTA_MODERATOR_EMAILS"] = [a.strip() for a in addresses if a.strip()]
     synchronous = str(config["WARTA_SQLITE_SYNCHRONOUS"]).upper()
     if synchronous not in ("NORMAL", "FULL"):
         raise ValueError(f"WARTA_SQLITE_SYNCHRONOUS is NORMAL or FULL, not {synchronous!r}")
     config["WARTA_SQLITE_SYNCHRONOUS"] = synchronous
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A writer waits for the lock instead of failing at once.
-        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        # Copied, not changed in place: the defaults module's dict serves every app.
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def set_sqlite_pragmas(dbapi_connection, connection_record, synchronous: str) -> None:

@@ -120,6 +120,9 @@ def hold_reason_label(reason: str) -> str:
     """Why a comment was held or filed as spam, in the admin's words."""
     labels = {
         "first-time": _("first comment from this address"),
+        "other-name": _("address known under another name"),
+        "unconfirmed": _("address not confirmed by email"),
+        "author-deleted": _("deleted by its author"),
         "moderation-all": _("every comment is moderated"),
         "too-fast": _("form sent too fast"),
         "no-timestamp": _("form without its timestamp"),

@@ -1,4 +1,4 @@
-"""Operator commands: ``flask --app wsgi admin|comments|backup ...``.
+"""Operator commands: ``flask --app wsgi admin|comments|mail|backup ...``.
 
 What they say goes through Flask-Babel, in the UI's language (``WARTA_LOCALE``): the
 commands run inside the app context, where the locale selector answers. The ``--help``
@@ -10,6 +10,7 @@ import csv
 import json
 import sqlite3
 import sys
+import time
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -19,16 +20,20 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from . import outbox
 from .auth import create_admin, find_admin, set_password
 from .extensions import db
-from .models import Comment, comments
+from .models import Comment, MailStatus, OutboxMessage, comments
+from .moderation import mask_email
 from .text import spreadsheet_cell
 from .timeutil import utcnow
 
 admin_cli = AppGroup("admin", help="Manage the admins who moderate comments.")
 comments_cli = AppGroup("comments", help="Export comments, or purge their personal data.")
+mail_cli = AppGroup("mail", help="Deliver the outbox's messages and see how delivery goes.")
 
 EXPORT_FIELDS = [
     "id", "article_slug", "parent_id", "author", "email", "url", "body", "status",
@@ -142,7 +147,8 @@ def parse_age(text: str) -> timedelta:
 @comments_cli.command("purge-personal")
 @click.option("--older-than", "older_than", required=True, help="e.g. 90d, 12w, 36h")
 def purge_personal(older_than: str) -> None:
-    """Clear the email addresses and IP addresses of comments older than AGE.
+    """Clear the email addresses and IP addresses of comments older than AGE, and
+    delete the outbox's messages of that age that are done with (sent, failed, skipped).
 
     A keyed hash of each address stays, so the moderation policy still recognises a
     returning commenter; nothing else can be read from it."""
@@ -154,6 +160,11 @@ def purge_personal(older_than: str) -> None:
         .where(c.created_at < cutoff, (c.email != "") | (c.ip != ""))
         .values(email="", ip="")
     )
+    done = [MailStatus.SENT, MailStatus.FAILED, MailStatus.SKIPPED]
+    messages = OutboxMessage.__table__
+    mail = db.session.execute(
+        delete(messages).where(messages.c.created_at < cutoff, messages.c.status.in_(done))
+    )
     db.session.commit()
     click.echo(
         ngettext(
@@ -163,6 +174,89 @@ def purge_personal(older_than: str) -> None:
             cutoff=f"{cutoff:%Y-%m-%d %H:%M}",
         )
     )
+    click.echo(_("Deleted %(num)d messages of that age from the outbox.", num=mail.rowcount))
+
+
+def delivery_line(report: outbox.Delivery) -> str:
+    line = f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}"
+    return line + (" (the mail server could not be reached)" if report.server_down else "")
+
+
+@mail_cli.command("send")
+@click.option("--watch", is_flag=True, help="Keep delivering new messages until stopped.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+@click.option("--if-configured", is_flag=True, help="Exit quietly when no MAIL_SERVER is set.")
+def mail_send(watch: bool, interval: float, if_configured: bool) -> None:
+    """Deliver the waiting messages (retries wait longer after each failure).
+
+    Several senders may run at once on PostgreSQL; on SQLite run one."""
+    if not outbox.mail_configured():
+        if if_configured:
+            return
+        raise click.ClickException("No MAIL_SERVER is set: there is nothing to send through.")
+    while True:
+        try:
+            report = outbox.deliver(db.session, current_app.config)
+        except SQLAlchemyError as error:  # the database is away: try again next round
+            db.session.rollback()
+            if not watch:
+                raise
+            current_app.logger.warning("mail send: %s", error)
+        else:
+            if not watch or report.sent or report.retrying or report.failed:
+                click.echo(delivery_line(report))
+        if not watch:
+            return
+        time.sleep(interval)
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """Count the outbox's messages by status and list the ones that need a look."""
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    click.echo(", ".join(f"{status}: {counts.get(status, 0)}" for status in MailStatus))
+    waiting = db.session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == MailStatus.WAITING
+        )
+    )
+    if waiting is not None:
+        click.echo(f"next attempt due {waiting:%Y-%m-%d %H:%M:%S} UTC")
+    troubled = db.session.scalars(
+        select(OutboxMessage)
+        .where(
+            (OutboxMessage.status.in_([MailStatus.FAILED, MailStatus.SENDING]))
+            | ((OutboxMessage.status == MailStatus.WAITING) & (OutboxMessage.attempts > 0))
+        )
+        .order_by(OutboxMessage.id)
+    )
+    for row in troubled:
+        why = row.last_error or "claimed by a sender, not known to be sent"
+        click.echo(
+            f"#{row.id} {row.status} {row.kind} to {mask_email(row.to_address)}, "
+            f"{row.attempts} attempts: {why}"
+        )
+
+
+@mail_cli.command("retry")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def mail_retry(ids: tuple[int, ...]) -> None:
+    """Send failed messages again, or ones left "sending" by a sender that died
+    (check first that they did not arrive)."""
+    rows = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status.in_([MailStatus.FAILED, MailStatus.SENDING]),
+        )
+    ).all()
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = MailStatus.WAITING, 0, utcnow()
+    db.session.commit()
+    click.echo(f"{len(rows)} messages will be sent again.")
 
 
 @click.command("backup")
@@ -202,4 +296,5 @@ def backup(path: Path) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(admin_cli)
     app.cli.add_command(comments_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(backup)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
-from . import signing, visitor
+from . import outbox, signing, visitor
 from .articles import get_article
 from .cache import article_version
 from .content import Article
@@ -18,7 +18,7 @@ from .htmx import announce, is_htmx, render_varying, shaped
 from .models import APPROVED_BEFORE, Comment, Status
 from .origin import CrossOriginRequest
 from .pages import comment_page, new_form, personal, render_article, shared
-from .policy import Decision, Rules, Submission, decide, truncate_ip
+from .policy import Decision, Rules, Submission, decide, same_name, truncate_ip
 from .signing import email_key
 from .templating import site_origin, ui_locale
 from .text import normalised
@@ -28,6 +28,7 @@ bp = Blueprint("comments", __name__)
 
 FEED_SIZE = 50
 DUPLICATE_WINDOW = 20  # how many of an address's latest comments duplicates are sought in
+NAMES_COMPARED = 100  # how many of an address's approved names a new one is compared with
 
 
 @bp.get("/articles/<slug>/comments")
@@ -71,6 +72,7 @@ def rules() -> Rules:
         min_fill_seconds=float(config["WARTA_MIN_FILL_SECONDS"]),
         max_links=int(config["WARTA_MAX_LINKS"]),
         blocklist=tuple(config["WARTA_BLOCKLIST"]),
+        confirmation_required=outbox.mail_configured(),
     )
 
 
@@ -93,6 +95,17 @@ def repeats_itself(slug: str, text: str, own_ids: set[int], network: str) -> boo
         bodies += db.session.scalars(latest.where(Comment.ip == network))
     wanted = normalised(text)
     return any(normalised(body) == wanted for body in bodies)
+
+
+def approved_under_name(email_hash: str, author: str) -> bool:
+    """Has this address an approved comment under this name (but for case and spacing)?"""
+    names = db.session.scalars(
+        select(Comment.author)
+        .where(Comment.email_hash == email_hash, Comment.status == Status.APPROVED)
+        .distinct()
+        .limit(NAMES_COMPARED)
+    )
+    return any(same_name(author, name) for name in names)
 
 
 def reply_parent(parent: Comment | None) -> Comment | None:
@@ -126,6 +139,7 @@ def new_comment(
         status=decision.status,
         hold_reason=decision.hold_reason,
         ip=network,
+        notify=bool(form.notify.data) and outbox.mail_configured(),
     )
 
 
@@ -183,7 +197,10 @@ def create(slug: str):
         form.comment.errors = [_("You have already posted this comment.")]
         return form_problem(article, form, 422)
     email_hash = email_key(current_app.config["SECRET_KEY"], form.email.data)
-    decision = decide(rules(), submission(form, has_approved_before(email_hash)))
+    approved_before = has_approved_before(email_hash)
+    under_name = approved_before and approved_under_name(email_hash, form.author.data)
+    confirmed = outbox.address_confirmed(email_hash)
+    decision = decide(rules(), submission(form, approved_before, under_name, confirmed))
     comment = new_comment(slug, form, reply_parent(parent), decision, email_hash, network)
     db.session.add(comment)
     db.session.commit()
@@ -194,7 +211,9 @@ def create(slug: str):
     return comment_posted(article, comment, parent)
 
 
-def submission(form: CommentForm, approved_before: bool) -> Submission:
+def submission(
+    form: CommentForm, approved_before: bool, under_name: bool, confirmed: bool
+) -> Submission:
     return Submission(
         body=form.comment.data,
         author=form.author.data,
@@ -203,6 +222,8 @@ def submission(form: CommentForm, approved_before: bool) -> Submission:
         honeypot=form.trap_value,
         fill_seconds=signing.fill_seconds(form.ts.data),
         has_approved_before=approved_before,
+        has_approved_under_name=under_name,
+        address_confirmed=confirmed,
     )
 
 
@@ -215,7 +236,7 @@ def thanks(comment: Comment) -> str:
 def comment_posted(article: Article, comment: Comment, requested_parent: Comment | None):
     """Show the new comment: where it is for a plain post, in place for htmx."""
     if not is_htmx():
-        visitor.leave_notice(thanks(comment))
+        visitor.leave_notice(thanks(comment), outbox.manage_url(comment), comment.id)
         return redirect(comment_url(comment), 303)
     own_ids = visitor.own_comment_ids()
     response = render_varying(
@@ -228,6 +249,7 @@ def comment_posted(article: Article, comment: Comment, requested_parent: Comment
         form=new_form(),
         reply_to=None,
         thanks=thanks(comment),
+        manage_link=outbox.manage_url(comment),
         comment_count=visible_count(article.slug, own_ids),
     )
     announce(response, "comments-changed")

@@ -50,8 +50,22 @@ WARTA_CACHE_STORAGE_URI = None  # None: instance/cache/; file:///path, or redis:
 WARTA_SQLITE_SYNCHRONOUS = "NORMAL"  # NORMAL | FULL (see README, "Durability")
 WARTA_TRUSTED_PROXIES = 0  # how many proxies in front set X-Forwarded-For
 WARTA_TRUSTED_ORIGINS: list[str] | str = []  # other origins whose forms may post here
-WARTA_BASE_URL = ""  # e.g. https://news.example.org: absolute links, and the only Host accepted
+# The public address, e.g. https://news.example.org: absolute links (in mail too) use
+# it, and it is the only Host accepted.
+WARTA_BASE_URL = ""
 WARTA_SHARED_MAX_AGE = 1  # seconds a shared cache may keep a public response (s-maxage)
+
+# Mail (see README, "Mail"). With no MAIL_SERVER nothing is sent and the form offers
+# nothing that needs mail.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False  # STARTTLS after connecting
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = None  # e.g. "Warta <warta@news.example.org>"
+WARTA_MODERATOR_EMAILS: list[str] | str = []  # alerted when a comment is held
+WARTA_MAIL_RETRY_SECONDS = 60  # the first retry's delay; it doubles with each attempt
+WARTA_MAIL_MAX_ATTEMPTS = 8
 
 
 def load_environment(config: dict, environ: Mapping[str, str]) -> None:

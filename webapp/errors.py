@@ -19,6 +19,7 @@ def error_messages() -> dict[int, str]:
         405: _("This address does not accept that kind of request."),
         413: _("What you sent is too large. A comment has at most 5000 characters."),
         422: _("What you sent could not be used."),
+        410: _("This link can no longer be used."),
         429: _("Too many requests. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Please try again in a moment."),
     }
@@ -30,11 +31,21 @@ def error_titles() -> dict[int, str]:
         403: _("Not allowed"),
         404: _("Page not found"),
         405: _("Method not allowed"),
+        410: _("Link no longer valid"),
         413: _("Too large"),
         422: _("Not usable"),
         429: _("Too many requests"),
         500: _("Server error"),
     }
+
+
+class LinkProblem(HTTPException):
+    """A link from a message or a notice that cannot be used (forged, expired, used,
+    or its comment gone), answered with a page that says which."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(description=message)
+        self.code = code
 
 
 def error_page(error: HTTPException, message: str = ""):
@@ -71,8 +82,13 @@ def cross_origin(error: CrossOriginRequest):
     return error_page(error, error.description)
 
 
+def link_problem(error: LinkProblem):
+    return error_page(error, error.description)
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(CrossOriginRequest, cross_origin)
     app.register_error_handler(SecurityError, untrusted_host)
+    app.register_error_handler(LinkProblem, link_problem)
     app.register_error_handler(InternalServerError, server_error)

@@ -122,6 +122,7 @@ class CommentForm(FlaskForm):
     )
     parent = HiddenField(filters=[clean_line], validators=[parent_id])
     remember = BooleanField(_l("Save my name, email, and website in this browser."))
+    notify = BooleanField(_l("Notify me by email when someone replies"))  # shown with mail only
     # Spam traps: a field people never see, and when the form was shown.
     fax = StringField(_l("Leave this field empty"), filters=[clean_line])
     ts = HiddenField()
@@ -136,3 +137,12 @@ class CommentForm(FlaskForm):
         return (
             parse_number(self.parent.data) if self.parent.data and not self.parent.errors else None
         )
+
+
+class EditForm(FlaskForm):
+    """A commenter's change to their own comment's text, with the reply form's rules."""
+
+    class Meta:
+        csrf = False  # the private link is the key; the origin check protects the post
+
+    comment = CommentForm.comment

@@ -1,4 +1,5 @@
-"""The stored things: comments, admins and the moderation log."""
+"""The stored things: comments, admins, the moderation log, mail subscribers and the
+outbox."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -13,6 +15,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     exists,
+    false,
     func,
     select,
 )
@@ -61,6 +64,9 @@ class Comment(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=Status.PENDING)
     hold_reason: Mapped[str] = mapped_column(String(40), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
+    # The commenter asked to be mailed replies (sent once the address is confirmed).
+    notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by its author
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -153,3 +159,73 @@ class ModerationEntry(db.Model):
     from_status: Mapped[str] = mapped_column(String(10))
     to_status: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Subscriber(db.Model):
+    """An address that asked for mail: known by its keyed hash, as comments know it.
+    The address itself is kept here while mail may be sent to it, and emptied on
+    unsubscribing; the row stays, so that the address is never mailed again unasked."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    # A fresh value for each confirmation message; emptied when one is used, so that
+    # each confirmation link works once.
+    confirm_nonce: Mapped[str] = mapped_column(String(32), default="")
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def receives_mail(self) -> bool:
+        """Confirmed, and not unsubscribed since."""
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+    def __repr__(self) -> str:
+        return f"<Subscriber {self.id}>"
+
+
+class MailStatus(StrEnum):
+    WAITING = "waiting"  # to be sent at next_attempt_at
+    SENDING = "sending"  # claimed by a sender; if it stays so, the sender died mid-send
+    SENT = "sent"
+    FAILED = "failed"  # given up: a permanent refusal, or too many attempts
+    SKIPPED = "skipped"  # the address unsubscribed before it was sent
+
+
+class OutboxMessage(db.Model):
+    """One message, written in the transaction that caused it and sent later by
+    ``flask mail send``."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # What a sender picks next: waiting messages whose time has come, oldest first.
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # confirm, reply, received, moderator
+    to_address: Mapped[str] = mapped_column(String(254))
+    to_hash: Mapped[str] = mapped_column(String(64))  # to check for an unsubscription
+    # The comment it is about (no foreign key: the message outlives a deleted comment).
+    comment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    message_id: Mapped[str] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text)  # the whole message, as sent
+    status: Mapped[str] = mapped_column(String(10), default=MailStatus.WAITING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every update checks and moves it on: of two senders claiming one message, the
+    # second one's update finds no row and fails (SQLAlchemy's optimistic versioning).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

@@ -69,10 +69,9 @@ def render_article(
     ordinary = status == 200 and form is None and not notice and reply_to_id is None
     if ordinary and visitor.sees_public_page(article.slug):
         return public_article(article, open_sections, page)
-    thanks = visitor.take_notice()
     own_ids = visitor.own_comment_ids()
     form = form or new_form(find_parent(article.slug, reply_to_id))
-    html = render_page(article, open_sections, page, own_ids, form, notice, thanks)
+    html = render_page(article, open_sections, page, own_ids, form, notice, visitor.take_notice())
     return personal(make_response(html, status))
 
 
@@ -83,7 +82,7 @@ def render_page(
     own_ids: set[int],
     form: CommentForm,
     notice: str = "",
-    thanks: str = "",
+    thanks: visitor.Notice = visitor.Notice(),
 ) -> str:
     """The article page as a visitor with these comments of their own sees it."""
     threads, has_more = page_of_threads(article.slug, page, own_ids)
@@ -99,7 +98,9 @@ def render_page(
         form=form,
         reply_to=reply_view(parent),
         notice=notice,
-        thanks=thanks,
+        thanks=thanks.text,
+        manage_link=thanks.link,
+        just_posted=thanks.comment_id,
     )
 
 

@@ -10,15 +10,28 @@ import base64
 import hashlib
 import json
 import time
+from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from itsdangerous import BadSignature, Signer, TimestampSigner
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    Signer,
+    TimestampSigner,
+    URLSafeSerializer,
+    URLSafeTimedSerializer,
+)
 from itsdangerous.encoding import base64_decode
 
 FORM_SHOWN = "warta.form-shown"
+MAIL_CONFIRM = "warta.mail-confirm"
+MAIL_UNSUBSCRIBE = "warta.mail-unsubscribe"
+COMMENT_MANAGE = "warta.comment-manage"
+CONFIRM_MAX_AGE = 7 * 24 * 60 * 60  # a confirmation link works for a week
+MAX_TOKEN = 400  # longer than any token made here
 
 
 def clock() -> float:
@@ -27,7 +40,8 @@ def clock() -> float:
 
 
 class ShownSigner(TimestampSigner):
-    """Signs the second a form was shown, read from :func:`clock`."""
+    """Signs the current second as read from :func:`clock` (when a form was shown, when
+    a confirmation link was made), and measures ages by it."""
 
     def get_timestamp(self) -> int:
         return int(clock())
@@ -84,3 +98,75 @@ def unseal(token: object, max_age: int) -> dict:
     except (InvalidToken, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+class TokenExpired(Exception):
+    """A genuine token, too old to be used."""
+
+
+def _timed(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=ShownSigner)
+
+
+def _untimed(salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def confirm_token(email_hash: str, nonce: str) -> str:
+    """The token of a confirmation link: this address, this confirmation message."""
+    return _timed(MAIL_CONFIRM).dumps([email_hash, nonce])
+
+
+def read_confirm_token(token: str) -> tuple[str, str] | None:
+    """(email_hash, nonce) of a confirmation token; None when forged.
+    Raises ``TokenExpired`` when older than a week."""
+    if len(token) > MAX_TOKEN:
+        return None
+    try:
+        value = _timed(MAIL_CONFIRM).loads(token, max_age=CONFIRM_MAX_AGE)
+    except SignatureExpired as error:
+        raise TokenExpired from error
+    except BadSignature:
+        return None
+    pair = _pair(value)
+    return pair if pair and all(isinstance(part, str) for part in pair) else None
+
+
+def unsubscribe_token(email_hash: str) -> str:
+    """The token of an unsubscribe link: it never expires (RFC 8058 wants it lasting)."""
+    return _untimed(MAIL_UNSUBSCRIBE).dumps(email_hash)
+
+
+def read_unsubscribe_token(token: str) -> str | None:
+    """The email_hash of an unsubscribe token; None when forged."""
+    if len(token) > MAX_TOKEN:
+        return None
+    try:
+        value = _untimed(MAIL_UNSUBSCRIBE).loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def manage_token(comment_id: int, created_at: datetime) -> str:
+    """The token of a comment's manage link, for that comment only: its id and the
+    moment it was written (SQLite may give a deleted comment's id to a new one)."""
+    return _untimed(COMMENT_MANAGE).dumps([comment_id, created_at.isoformat()])
+
+
+def read_manage_token(token: str) -> tuple[int, str] | None:
+    """(comment id, creation time in ISO 8601) of a manage token; None when forged."""
+    if len(token) > MAX_TOKEN:
+        return None
+    try:
+        value = _untimed(COMMENT_MANAGE).loads(token)
+    except BadSignature:
+        return None
+    pair = _pair(value)
+    if pair is None or type(pair[0]) is not int or not isinstance(pair[1], str):
+        return None
+    return pair
+
+
+def _pair(value) -> tuple | None:
+    return tuple(value) if isinstance(value, list) and len(value) == 2 else None

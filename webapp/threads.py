@@ -24,6 +24,7 @@ class CommentView:
     created_at: datetime
     awaiting_moderation: bool = False
     removed: bool = False  # a placeholder kept so that its approved replies still read
+    edited: bool = False  # changed by its author after posting
     can_reply: bool = False
     children: list[CommentView] = field(default_factory=list)
 
@@ -44,6 +45,7 @@ def present(comment: Comment, max_depth: int, own: bool = False) -> CommentView:
         body_html=render_comment(comment.body),
         created_at=comment.created_at,
         awaiting_moderation=own and comment.status != Status.APPROVED,
+        edited=comment.edited_at is not None,
         can_reply=comment.status == Status.APPROVED and can_reply(comment.depth, max_depth),
     )
 

@@ -5,6 +5,8 @@ the public response a shared cache may keep."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app, session
 from flask_login import current_user
 
@@ -44,14 +46,31 @@ def keep_commenter(author: str, email: str, url: str, remember: bool) -> None:
         session.pop("commenter", None)
 
 
-def leave_notice(text: str) -> None:
-    """A message for the visitor's next page (a plain post's thank-you)."""
-    session["notice"] = text
+@dataclass(frozen=True)
+class Notice:
+    """A message for the visitor's next page: a plain post's thank-you (shown on the
+    comment it is about, with the private link to manage it), or a manage page's word."""
+
+    text: str = ""
+    link: str = ""
+    comment_id: int | None = None
 
 
-def take_notice() -> str:
-    """The message left for this page, once."""
-    return session.pop("notice", "") if "notice" in session else ""
+def leave_notice(text: str, link: str = "", comment_id: int | None = None) -> None:
+    session["notice"] = {"text": text, "link": link, "comment": comment_id}
+
+
+def take_notice() -> Notice:
+    """The notice left for this page, once."""
+    saved = session.pop("notice", None) if "notice" in session else None
+    if not isinstance(saved, dict):
+        return Notice()
+    comment_id = saved.get("comment")
+    return Notice(
+        text=str(saved.get("text", "")),
+        link=str(saved.get("link", "")),
+        comment_id=comment_id if type(comment_id) is int else None,
+    )
 
 
 def sees_public_page(slug: str) -> bool:
