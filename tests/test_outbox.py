@@ -13,7 +13,7 @@ from webapp.extensions import db
 from webapp.models import MailStatus, OutboxMessage
 from webapp.signing import email_key
 
-from helpers import add_comment, post, stored
+from helpers import DATABASE_URL, add_comment, post, stored
 
 
 @pytest.fixture
@@ -200,7 +200,7 @@ def test_settings_come_from_the_environment(tmp_path, monkeypatch):
         "WARTA_MAIL_USE_TLS": "true", "WARTA_MAIL_DEFAULT_SENDER": "Warta <w@example.org>",
         "WARTA_MODERATOR_EMAILS": "a@example.org, b@example.org",
         "WARTA_BASE_URL": "https://news.example.org",
-        "WARTA_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'env.sqlite3'}",
+        "WARTA_SQLALCHEMY_DATABASE_URI": DATABASE_URL or f"sqlite:///{tmp_path / 'env.sqlite3'}",
     }.items():
         monkeypatch.setenv(name, value)
     app = create_app(instance_path=str(tmp_path))
