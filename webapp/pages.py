@@ -82,9 +82,10 @@ def render_page(
     own_ids: set[int],
     form: CommentForm,
     notice: str = "",
-    thanks: visitor.Notice = visitor.Notice(),
+    thanks: visitor.Notice | None = None,
 ) -> str:
     """The article page as a visitor with these comments of their own sees it."""
+    thanks = thanks or visitor.Notice()
     threads, has_more = page_of_threads(article.slug, page, own_ids)
     parent = find_parent(article.slug, form.parent_value)
     return render_template(
