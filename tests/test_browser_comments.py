@@ -169,7 +169,8 @@ def test_after_posting_without_javascript_the_thanks_is_on_the_comment(app, page
     page.wait_for_url("**#comment-*")
     new_id = comments_in_db(app)[-1].id
     notice = page.locator(f"#comment-{new_id} .comment-thanks")
-    assert notice.inner_text() == "Terima kasih. Komentar Anda telah diterbitkan."
+    assert notice.inner_text().startswith("Terima kasih. Komentar Anda telah diterbitkan.")
+    assert notice.get_by_role("link", name="Sunting atau hapus komentar Anda").is_visible()
     # The browser lands on the comment and focuses it; the thank-you is its first news.
     assert page.evaluate("document.activeElement.id") == f"comment-{new_id}"
     assert in_viewport(page, f"document.querySelector('#comment-{new_id} .comment-thanks')")

@@ -14,8 +14,10 @@ depends on their session cookie alone."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from flask import Response, current_app, make_response, render_template, request
+from markupsafe import Markup
 
 from . import signing, visitor
 from .cache import article_version, renders
@@ -75,6 +77,29 @@ def render_article(
     return personal(make_response(html, status))
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One page of the discussion as everyone sees it, rendered: kept per version."""
+
+    html: Markup
+    has_more: bool
+    comment_count: int
+
+
+def public_listing(article: Article, page: int) -> Listing:
+    """The threads on one page as everyone sees them, rendered once per discussion
+    version (the page around them is rendered each second for the form's timestamp)."""
+
+    def render() -> Listing:
+        threads, has_more = page_of_threads(article.slug, page, set())
+        html = render_template("_thread_list.html", article=article, threads=threads)
+        listing = Markup(html)  # noqa: S704  # nosec B704
+        return Listing(listing, has_more, visible_count(article.slug, set()))
+
+    key = ("listing", article.slug, page, ui_locale(), article_version(article.slug))
+    return renders().get_or_render(key, render)
+
+
 def render_page(
     article: Article,
     open_sections: set[int],
@@ -83,19 +108,24 @@ def render_page(
     form: CommentForm,
     notice: str = "",
     thanks: visitor.Notice | None = None,
+    listing: Listing | None = None,
 ) -> str:
-    """The article page as a visitor with these comments of their own sees it."""
+    """The article page as a visitor with these comments of their own sees it; with a
+    ``listing``, as everyone does."""
     thanks = thanks or visitor.Notice()
-    threads, has_more = page_of_threads(article.slug, page, own_ids)
+    threads, has_more = ([], listing.has_more) if listing else page_of_threads(
+        article.slug, page, own_ids
+    )
     parent = find_parent(article.slug, form.parent_value)
     return render_template(
         "article.html",
         article=article,
         open_sections=open_sections,
         threads=threads,
+        thread_list=listing.html if listing else None,
         page=page,
         has_more=has_more,
-        comment_count=visible_count(article.slug, own_ids),
+        comment_count=listing.comment_count if listing else visible_count(article.slug, own_ids),
         form=form,
         reply_to=reply_view(parent),
         notice=notice,
@@ -115,8 +145,11 @@ def public_article(article: Article, open_sections: set[int], page: int) -> Resp
     version = article_version(article.slug)  # read before rendering: never cache stale data
     html = renders().get_or_render(
         (*view, version, shown),
-        lambda: render_page(article, open_sections, page, set(), new_form(shown=shown)),
-    )
+        lambda: render_page(
+            article, open_sections, page, set(), new_form(shown=shown),
+            listing=public_listing(article, page),
+        ),
+    )  # fmt: skip
     return public(make_response(html), (*view, version, shown))
 
 
