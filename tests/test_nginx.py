@@ -5,18 +5,21 @@ session cookie, the admin and posts never touch it; nginx serves /static/ itself
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import sqlite3
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -384,8 +387,12 @@ SPOOFED = {
 def test_forwarded_headers_are_nginxs_own(stack):
     """The app sees nginx's client address, the server's name and port, and the scheme
     nginx was reached by, whatever the client claims (a Host's port included)."""
-    feed = stack.proxy.url + f"{ARTICLE_PATH}/comments.atom"
     for headers in (SPOOFED, {"Host": "127.0.0.1:6666"}, {}):
+        # Werkzeug's redirect to the slashed URL is absolute, and nothing caches it.
+        status, response, _ = anonymous(stack.proxy.url + "/admin", headers)
+        assert status == 308
+        assert response["Location"] == f"{stack.proxy.url}/admin/", headers
+        feed = stack.proxy.url + f"{ARTICLE_PATH}/comments.atom"
         _, _, body = anonymous(feed, headers)
         assert re.search(r"<id>([^<]+)</id>", body).group(1) == feed, headers
     visitor = Visitor()
@@ -397,26 +404,88 @@ def test_forwarded_headers_are_nginxs_own(stack):
     assert ip == "127.0.0.0"  # 127.0.0.1, truncated to its /24
 
 
+class Echo(BaseHTTPRequestHandler):
+    """An upstream that answers with the request headers it got, as JSON; public and
+    cacheable, and with a cookie under /set-cookie."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = json.dumps(dict(self.headers.items())).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Cache-Control", "public, max-age=0, s-maxage=60")
+        if self.path.startswith("/set-cookie"):
+            self.send_header("Set-Cookie", "session=abc; Path=/")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def echo():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    with Nginx(f"http://127.0.0.1:{server.server_port}") as proxy:
+        yield proxy
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_the_upstream_sees_only_nginxs_forwarded_headers(echo):
+    """Whatever a client sends, X-Forwarded-* are nginx's own; the body is asked for
+    uncompressed (one cached copy for every client); keepalive, not Connection: close."""
+    spoofed = {**SPOOFED, "X-Forwarded-Port": "1", "X-Forwarded-Prefix": "/x",
+               "Forwarded": "for=203.0.113.7", "X-Real-IP": "203.0.113.7",
+               "Accept-Encoding": "gzip", "Host": "127.0.0.1:6666"}
+    _, _, body = anonymous(echo.url + "/echo", spoofed)
+    seen = {name.lower(): value for name, value in json.loads(body).items()}
+    host = f"127.0.0.1:{echo.port}"
+    assert seen["host"] == seen["x-forwarded-host"] == host
+    assert seen["x-forwarded-for"] == "127.0.0.1"
+    assert seen["x-forwarded-proto"] == "http"
+    for name in ("x-forwarded-port", "x-forwarded-prefix", "forwarded", "x-real-ip",
+                 "accept-encoding", "connection"):
+        assert name not in seen, (name, seen)
+
+
+def test_no_response_that_sets_a_cookie_is_stored_and_admin_is_never_cached(echo):
+    """Even when the upstream calls such a response public."""
+    for path in ("/set-cookie", "/admin/", "/admin/login"):
+        for _ in range(3):
+            _, headers, _ = anonymous(echo.url + path)
+            assert headers.get("X-Cache-Status") in (None, "MISS"), (path, describe(headers))
+    assert anonymous(echo.url + "/public")[1]["X-Cache-Status"] == "MISS"
+    assert anonymous(echo.url + "/public")[1]["X-Cache-Status"] == "HIT"  # the control
+    assert not [k for k in echo.cache_keys() if "/admin" in k or "/set-cookie" in k]
+
+
 def test_hsts_on_the_https_side_only(stack):
     """The shipped 443 lines, turned on with a self-signed certificate: HSTS there and
-    not over plain HTTP (RFC 6797 7.2), and the app told the scheme is https."""
+    not over plain HTTP (RFC 6797 7.2), and the app is told the scheme is https."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    over_tls = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
-    feed_path = f"{ARTICLE_PATH}/comments.atom"
-    # A gunicorn of its own, with an empty render cache: the app keeps the feed without
-    # its scheme in the key, so the first request decides the URLs in it.
-    env = {**stack.env, "WARTA_CACHE_STORAGE_URI": f"file://{stack.database.parent}/tls-cache"}
-    with Gunicorn(env, workers=1) as app, Nginx(app.url, tls=True) as proxy:
-        for path in (feed_path, "/static/css/warta.css?v=x"):
-            with over_tls.open(proxy.tls_url + path, timeout=30) as response:
-                hsts = response.headers["Strict-Transport-Security"]
-                body = response.read().decode()
-            assert hsts == "max-age=31536000; includeSubDomains"
+    over_tls = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=context), NoRedirect()
+    )
+    with Nginx(stack.app.url, tls=True) as proxy:
+        for path in (ARTICLE_PATH, "/static/css/warta.css?v=x", "/admin"):
+            try:
+                with over_tls.open(proxy.tls_url + path, timeout=30) as response:
+                    headers = response.headers
+            except urllib.error.HTTPError as error:
+                with error:
+                    headers = error.headers
+            assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
             assert anonymous(proxy.url + path)[1].get("Strict-Transport-Security") is None
-            if path == feed_path:
-                assert f"<id>{proxy.tls_url}{feed_path}</id>" in body
+            if path == "/admin":
+                assert headers["Location"] == f"{proxy.tls_url}/admin/"
 
 
 def test_other_hosts_are_refused(stack):
@@ -435,9 +504,12 @@ def test_other_hosts_are_refused(stack):
 
 
 def test_nginx_refuses_bodies_past_its_limit(stack):
-    status, headers, _ = anonymous(
-        stack.proxy.url + f"{ARTICLE_PATH}/comments", method="POST", data=b"c" * 400_000,
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    """300 KB at most reach the app (which refuses more than 256 KiB itself)."""
+    url = stack.proxy.url + f"{ARTICLE_PATH}/comments"
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Origin": stack.proxy.url}
+    status, _, body = anonymous(url, form, method="POST", data=b"c" * 400_000)
     assert status == 413
-    assert headers.get("Server") == "nginx"  # nginx answered, not the app
+    assert "<center>nginx</center>" in body  # nginx's own page: the app never saw it
+    status, _, body = anonymous(url, form, method="POST", data=b"c" * 280_000)
+    assert status == 413
+    assert "<center>nginx</center>" not in body  # the app's page
