@@ -248,10 +248,34 @@ def test_only_wartas_session_cookie_bypasses_the_cache(stack, cookie, bypass):
     assert (headers.get("X-Cache-Status") == "BYPASS") == bypass, describe(headers)
 
 
+def test_readers_get_the_last_page_while_the_app_is_down(stack):
+    """proxy_cache_use_stale error: an expired copy is served when gunicorn is gone."""
+    url_path = f"{ARTICLE_PATH}?sections=all"
+    with Gunicorn(stack.env, workers=1) as app, Nginx(app.url) as proxy:
+        for _ in range(5):
+            status, headers, page = anonymous(proxy.url + url_path)
+            if headers.get("X-Cache-Status") == "HIT":
+                break
+        assert headers.get("X-Cache-Status") == "HIT", describe(headers)
+        app.stop()
+        time.sleep(2.1)  # past s-maxage=1, in nginx's whole seconds
+        status, headers, body = anonymous(proxy.url + url_path)
+        assert status == 200, describe(headers)
+        assert headers.get("X-Cache-Status") == "STALE"
+        assert body == page
+
+
 # -- 2. and 3. moderation shows through the cache ----------------------------------------
 
 
-def test_an_approval_shows_through_the_cache_within_two_seconds(stack):
+# nginx counts cache lifetimes in whole seconds: a copy stored with s-maxage=1 is fresh
+# until the second after next, so up to 2 s; the first request after that still gets it
+# (STALE) while the background update renders the new page. Under steady traffic every
+# copy lives close to 2 s: an approval shows within 2 s plus one render, not within 2 s.
+SHOWN_WITHIN = 2.5
+
+
+def test_an_approval_shows_through_the_cache_within_two_seconds_and_a_render(stack):
     text = unique("Disetujui")
     cid = post_comment(stack, Visitor(), text, f"{unique('a')}@example.com")
     url = stack.proxy.url + ARTICLE_PATH
@@ -260,13 +284,13 @@ def test_an_approval_shows_through_the_cache_within_two_seconds(stack):
     approve(stack, log_in(stack), cid)
     approved = time.monotonic()
     seen = []
-    while time.monotonic() - approved < 2:
+    while time.monotonic() - approved < SHOWN_WITHIN:
         _, headers, body = anonymous(url)
         if text in body:
             return
         seen.append(headers.get("X-Cache-Status"))
         time.sleep(0.02)
-    pytest.fail(f"the approved comment was not shown within 2 s: {seen}")
+    pytest.fail(f"the approved comment was not shown within {SHOWN_WITHIN} s: {seen}")
 
 
 def test_a_held_comment_is_seen_by_its_commenter_and_nobody_else(stack):
