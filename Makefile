@@ -62,12 +62,14 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d webapp/translations >/dev/null
 
-# Chromium (browser tests), Java (the Nu HTML Checker) and wrk (benchmarks), from Debian.
+# Chromium (browser tests), Java (the Nu HTML Checker), wrk (benchmarks) and nginx
+# (tests/test_nginx.py runs deploy/nginx.conf), from Debian.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
