@@ -199,11 +199,20 @@ def median_of(runs: list[dict]) -> dict:
     return result
 
 
+STARTED = time.time()
+
+
+def progress(text: str) -> None:
+    minutes, seconds = divmod(int(time.time() - STARTED), 60)
+    print(f"[{minutes:2}:{seconds:02}] {text}", flush=True)
+
+
 def interleaved(targets: dict[str, Target], rounds: int, seconds: int) -> dict[str, dict]:
     """Measure each target once per round, in turn, and keep the median round: what
     the machine does meanwhile (another process, a disk flush) then touches every
     target alike instead of one of them. Each target is warmed up before its first
     round."""
+    progress(f"measuring in turn, {rounds} rounds of {seconds} s: {', '.join(targets)}")
     runs: dict[str, list[dict]] = {name: [] for name in targets}
     for round_number in range(rounds):
         for name, target in targets.items():
@@ -451,10 +460,12 @@ class Checks:
     def __init__(self):
         self.rows: list[tuple[str, bool, bool]] = []
 
-    def ratio(self, name: str, value: float, target: float) -> None:
+    def ratio(self, name: str, value: float, target: float, rounds: list[float]) -> None:
         text = f"{name:52} {value:8.2f} x  (target >= {target:g} x)"
         if value < target:
             text += f"  short by {1 - value / target:.0%}"
+        if len(rounds) > 1:
+            text += "  (round by round: " + " ".join(f"{x:.2f}" for x in rounds) + ")"
         self.rows.append((text, value >= target, False))
 
     def target(self, text: str, ok: bool) -> None:
@@ -513,7 +524,6 @@ def main() -> int:
     sizes: dict[str, int] = {}
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True, timeout=30).stdout.strip()
-    started = time.time()
 
     print(f"machine: {describe_machine()}")
     print(f"wrk -t{WRK_THREADS} -c{CONNECTIONS} -d{seconds}s, {rounds} rounds, the median counts; "
@@ -530,6 +540,7 @@ def main() -> int:
 
         old = None
         if before_rev and parts & {"reads", "post"}:
+            progress(f"checking out {before_rev} into a temporary worktree")
             old = stack.enter_context(OldCheckout(before_rev))
             before_rev = old.rev
 
@@ -570,6 +581,7 @@ def main() -> int:
         if parts & {"reads", "post"}:
             isso = serve(isso_python(), "isso.run", {"ISSO_SETTINGS": str(isso_config(folder))}, folder,
                          "/info")
+            progress("seeding Isso with 200 comments through its API")
             seed_isso(isso.url, 200)
 
         if "reads" in parts:
@@ -619,6 +631,7 @@ def main() -> int:
         if "large" in parts:
             large = folder / "large"
             large.mkdir()
+            progress(f"seeding {arguments.large:,} comments")
             prepare_warta(large, arguments.large)
             big = serve(VENV_PYTHON, "wsgi:app", warta_env(large), ROOT, "/healthz")
             measured = interleaved({
@@ -685,7 +698,9 @@ def main() -> int:
                 checks.target(f"{name:52} not measured: no request of {bottom} completed in "
                               f"{seconds} s", False)
             else:
-                checks.ratio(name, r[top] / r[bottom], target)
+                by_round = [a / b if b else float("inf")
+                            for a, b in zip(results[top]["rounds"], results[bottom]["rounds"], strict=True)]
+                checks.ratio(name, r[top] / r[bottom], target, by_round)
     if rss:
         change = rss["large"] / rss["small"] - 1
         checks.target(f"{'worker memory within 10 %':52} {change:+8.1%}", abs(change) <= 0.10)
@@ -736,7 +751,7 @@ def main() -> int:
         for name, then, now in rows:
             shape = "9.2f" if name.startswith("  /") else "9.0f"
             print(f"  {name:40} {then:{shape}} {now:{shape}} {now / then:12.2f}x")
-    minutes, secs = divmod(int(time.time() - started), 60)
+    minutes, secs = divmod(int(time.time() - STARTED), 60)
     print(f"\nthe run took {minutes} min {secs} s; load average now {load_average()}")
     return status
 
