@@ -10,8 +10,8 @@ under callgrind twice, with 0 and with 200 requests after the same warm-up (the 
 collector off, hash seed fixed), and prints the difference per request. Requests carry
 no cookies: every article view is a new visitor. ``/page`` is the stack's limit (the
 minimal Flask view returning the same bytes). ``POST`` posts a comment as ``make bench``
-does (one visitor's cookie and CSRF token, new text each time, rate limits and the
-minimum fill time off), each count on its own copy of the database. Needs Debian's
+does (the form's hidden fields as one visitor's page carries them, new text each time,
+rate limits and the minimum fill time off), each count on its own copy of the database. Needs Debian's
 ``valgrind``.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from run import ROOT, VENV_PYTHON, prepare_warta, warta_env  # noqa: E402
+from run import ROOT, VENV_PYTHON, form_fields, prepare_warta, warta_env  # noqa: E402
 from werkzeug.test import EnvironBuilder  # noqa: E402
 
 REQUESTS = 200
@@ -40,15 +40,14 @@ def posts(app):
     from werkzeug.test import Client
 
     client = Client(app)
-    page = client.get(ARTICLE).get_data()
-    token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
-    cookie = client.get_cookie("session")
-    headers = {"Cookie": f"session={cookie.value}"}
+    fields = form_fields(client.get(ARTICLE).get_data())
+    cookie = client.get_cookie("session")  # none for a reader without personal state
+    headers = {"Cookie": f"session={cookie.value}"} if cookie else {}
     client = None
     number = 0
     while True:
         number += 1
-        data = {"csrf_token": token, "comment": f"bench-{number} komentar uji beban",
+        data = {**fields, "comment": f"bench-{number} komentar uji beban",
                 "author": "Penguji", "email": "penguji@example.com"}
         yield EnvironBuilder(path=f"{ARTICLE}/comments", method="POST", data=data,
                              headers=headers).get_environ()
@@ -130,7 +129,6 @@ def main() -> int:
         env = {
             **warta_env(folder),
             "BASELINE_PAGE": str(folder / "page.html"),
-            "BASELINE_DB": str(folder / "baseline.sqlite3"),
         }
         for path in paths:
             extra = count(path, REQUESTS, env, folder) - count(path, 0, env, folder)
